@@ -1,0 +1,1 @@
+"""The knowledge base: source documents (the corpus we cite) and programme facts."""
