@@ -312,19 +312,20 @@ class Programme(Strict):
     def sources(self) -> list[SourceRef]:
         """Every source reference in this programme, for the quote check."""
         found: list[SourceRef] = []
-        _collect_sources(self, found)
+        collect_sources(self, found)
         return found
 
 
-def _collect_sources(node: object, found: list[SourceRef]) -> None:
+def collect_sources(node: object, found: list[SourceRef]) -> None:
+    """Append every SourceRef inside ``node`` (models, lists, tuples) to ``found``, in order."""
     if isinstance(node, SourceRef):
         found.append(node)
     elif isinstance(node, BaseModel):
         for name in type(node).model_fields:
-            _collect_sources(getattr(node, name), found)
+            collect_sources(getattr(node, name), found)
     elif isinstance(node, list | tuple):
         for item in node:
-            _collect_sources(item, found)
+            collect_sources(item, found)
 
 
 AllOf.model_rebuild()

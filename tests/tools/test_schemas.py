@@ -1,0 +1,100 @@
+"""The tool registry: JSON schemas, descriptions from docstrings, and run_tool."""
+
+from __future__ import annotations
+
+import json
+import re
+
+import pytest
+
+from bot.errors import UnknownProgrammeError
+from bot.knowledge.models import Programme
+from bot.tools.schemas import TOOL_SCHEMAS, TOOLS, ToolArgumentError, UnknownToolError, run_tool, tool_schema
+
+NAMES = ["calculate_grant", "recommend_category", "check_eligibility", "application_status"]
+
+
+def test_every_tool_has_a_schema_and_a_bilingual_description() -> None:
+    assert list(TOOL_SCHEMAS) == NAMES
+    for name in NAMES:
+        schema = tool_schema(name)
+        assert schema["name"] == name
+        first_line, _, rest = schema["description"].partition("\n")
+        assert not first_line.isascii()  # Japanese first
+        assert re.search(r"[A-Za-z]+ [a-z]+ [a-z]+", rest)  # then English
+        assert "programme_id" in schema["parameters"]["required"]
+        assert schema["parameters"]["additionalProperties"] is False
+        assert schema["result"]["type"] == "object"
+        json.dumps(schema, ensure_ascii=False)
+    assert TOOLS["calculate_grant"].description.startswith("助成額を計算する")
+
+
+def test_schemas_describe_the_inputs() -> None:
+    grant = tool_schema("calculate_grant")["parameters"]["properties"]
+    assert set(grant) == {"programme_id", "category", "eligible_cost_yen", "costs", "facts"}
+    assert grant["eligible_cost_yen"]["minimum"] == 0
+    status = tool_schema("application_status")["parameters"]
+    assert set(status["required"]) == {"programme_id", "as_of"}
+    assert tool_schema("calculate_grant")["result"]["properties"]["rate"]["anyOf"][0]["type"] == "string"
+
+
+def test_unknown_tool() -> None:
+    with pytest.raises(UnknownToolError, match="calculate_grant"):
+        tool_schema("nope")
+    with pytest.raises(UnknownToolError):
+        run_tool("nope", {}, {})
+
+
+def test_run_every_tool(programmes: dict[str, Programme]) -> None:
+    grant = run_tool(
+        "calculate_grant",
+        {
+            "programme_id": "tokyo-zero-emission-energy-saving",
+            "category": "1",
+            "eligible_cost_yen": 80_000_000,
+        },
+        programmes,
+    )
+    assert (grant["amount_yen"], grant["capped"], grant["rate"]) == (45_000_000, True, "3/4")
+    recommendation = run_tool(
+        "recommend_category",
+        {
+            "programme_id": "tokyo-saf-air-cargo",
+            "facts": {"is_sme": True},
+            "costs": {"saf_surcharge": 3_000_000},
+        },
+        programmes,
+    )
+    assert recommendation["best"]["id"] == "sme" and recommendation["best_amount_yen"] == 2_400_000
+    eligibility = run_tool(
+        "check_eligibility",
+        {"programme_id": "tokyo-saf-air-cargo", "profile": {"haneda_narita_share_pct": 49.5}},
+        programmes,
+    )
+    assert eligibility["status"] == "not_eligible"
+    status = run_tool(
+        "application_status",
+        {"programme_id": "tokyo-carbon-credit-promotion", "as_of": "2025-11-24", "now": "10:00"},
+        programmes,
+    )
+    assert status["windows"][0]["state"] == "open" and status["as_of"] == "2025-11-24"
+    json.dumps([grant, recommendation, eligibility, status], ensure_ascii=False)
+
+
+@pytest.mark.parametrize(
+    "arguments",
+    [
+        {"programme_id": "tokyo-carbon-credit-promotion", "as_of": "2025-13-01"},
+        {"programme_id": "tokyo-carbon-credit-promotion"},
+        {"programme_id": "tokyo-carbon-credit-promotion", "as_of": "2025-11-24", "extra": 1},
+    ],
+)
+def test_invalid_arguments(programmes: dict[str, Programme], arguments: dict[str, object]) -> None:
+    with pytest.raises(ToolArgumentError) as caught:
+        run_tool("application_status", arguments, programmes)
+    assert "application_status" in caught.value.message_ja and caught.value.message_en
+
+
+def test_unknown_programme(programmes: dict[str, Programme]) -> None:
+    with pytest.raises(UnknownProgrammeError, match="tokyo-saf-air-cargo"):
+        run_tool("check_eligibility", {"programme_id": "nope"}, programmes)
