@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, SecretStr
+from pydantic import AliasChoices, Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -14,7 +14,7 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 class Settings(BaseSettings):
     """Runtime configuration, from ``ADVISOR_*`` environment variables."""
 
-    model_config = SettingsConfigDict(env_prefix="ADVISOR_", extra="ignore")
+    model_config = SettingsConfigDict(env_prefix="ADVISOR_", extra="ignore", validate_by_name=True)
 
     data_dir: Path = Field(default=Path(".advisor"), description="Index and database directory")
     knowledge_dir: Path = Field(default=PROJECT_ROOT / "knowledge", description="Corpus and programme facts")
@@ -32,13 +32,13 @@ class Settings(BaseSettings):
         default="exact", description="Dense search over the exact numpy matrix or Chroma's HNSW"
     )
     lexical_mode: Literal["A", "B", "C", "C+A"] = Field(
-        default="C", description="SudachiPy split mode for BM25 ('C+A': compounds plus their parts)"
+        default="A", description="SudachiPy split mode for BM25 ('C+A': compounds plus their parts)"
     )
     lexical_expansion_weight: float = Field(
-        default=0.5, ge=0.0, le=1.0, description="BM25 weight of synonym-expansion terms vs the user's own"
+        default=0.3, ge=0.0, le=1.0, description="BM25 weight of synonym-expansion terms vs the user's own"
     )
-    fusion_k: int = Field(default=10, ge=1, description="k of weighted reciprocal-rank fusion")
-    fusion_weight_dense: float = Field(default=1.0, ge=0.0, description="RRF weight of the dense ranking")
+    fusion_k: int = Field(default=5, ge=1, description="k of weighted reciprocal-rank fusion")
+    fusion_weight_dense: float = Field(default=0.5, ge=0.0, description="RRF weight of the dense ranking")
     fusion_weight_bm25: float = Field(default=1.0, ge=0.0, description="RRF weight of the BM25 ranking")
     index_keep_versions: int = Field(default=2, ge=1, description="Index versions kept on disk")
 
@@ -53,6 +53,42 @@ class Settings(BaseSettings):
     )
     max_message_chars: int = Field(
         default=20000, ge=10, description="Longest message (or feedback comment) the store accepts"
+    )
+
+    # --- LLM agent (bot/agent/llm.py) ----------------------------------------------------------
+    llm: str | None = Field(
+        default=None,
+        description="Chat model as '<provider>:<model>' with provider openai, anthropic, ollama or "
+        "openai-compatible (then set ADVISOR_LLM_BASE_URL); unset: the offline engine",
+    )
+    llm_base_url: str | None = Field(
+        default=None, description="Base URL of the provider API (openai-compatible, ollama, proxies)"
+    )
+    llm_api_key: SecretStr | None = Field(
+        default=None,
+        validation_alias=AliasChoices("ADVISOR_LLM_API_KEY"),
+        description="API key for the chat model; falls back to OPENAI_API_KEY / ANTHROPIC_API_KEY",
+    )
+    openai_api_key: SecretStr | None = Field(
+        default=None, validation_alias=AliasChoices("OPENAI_API_KEY"), description="The usual OpenAI key"
+    )
+    anthropic_api_key: SecretStr | None = Field(
+        default=None,
+        validation_alias=AliasChoices("ANTHROPIC_API_KEY"),
+        description="The usual Anthropic key",
+    )
+    llm_timeout_s: float = Field(default=30.0, gt=0, description="Timeout of one provider request (seconds)")
+    llm_max_retries: int = Field(
+        default=2, ge=0, description="Retries of a failed provider request (the client's own, with backoff)"
+    )
+    llm_token_budget: int = Field(
+        default=24000,
+        ge=500,
+        description="Input+output tokens per turn (usage metadata, else a chars/2 estimate); "
+        "when spent, the turn stops and answers with the tool results so far",
+    )
+    llm_max_tool_rounds: int = Field(
+        default=6, ge=1, description="Model calls that may request tools per turn; then it must answer"
     )
 
     @property

@@ -9,7 +9,7 @@ show — and the grounding guard can check — where each figure came from.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from pydantic import BaseModel, ConfigDict, ValidationError
@@ -27,6 +27,16 @@ if TYPE_CHECKING:
 
 SEARCH_OVERFETCH = 4
 R = TypeVar("R", bound=BaseModel)
+EventSink = Callable[[dict[str, Any]], None]
+TOOL_PROGRESS = {
+    "search_documents": "検索中…",
+    "find_programmes": "制度を探しています…",
+    "get_programme_facts": "制度情報を確認中…",
+    "check_eligibility": "要件を確認中…",
+    "calculate_grant": "計算中…",
+    "recommend_category": "計算中…",
+    "application_status": "受付状況を確認中…",
+}
 
 
 class CategoryFacts(BaseModel):
@@ -91,9 +101,10 @@ class ProgrammeMatch(BaseModel):
 class Toolkit:
     """The tools of one turn; records calls and citations."""
 
-    def __init__(self, deps: Deps, as_of: dt.date) -> None:
+    def __init__(self, deps: Deps, as_of: dt.date, on_event: EventSink | None = None) -> None:
         self.deps = deps
         self.as_of = as_of
+        self.on_event = on_event
         self.calls: list[ToolCall] = []
         self._citations: dict[tuple[str, str, str], Citation] = {}
 
@@ -131,6 +142,14 @@ class Toolkit:
         key = (citation.source_id, citation.section, citation.quote)
         return self._citations.setdefault(key, citation)
 
+    def emit(self, event: dict[str, Any]) -> None:
+        """Tell the channel what is happening (e.g. a tool starting), for progress display."""
+        if self.on_event is not None:
+            self.on_event(event)
+
+    def _started(self, name: str) -> None:
+        self.emit({"type": "progress", "tool": name, "label": TOOL_PROGRESS[name]})
+
     def _record(self, name: str, arguments: dict[str, Any], result: BaseModel | Sequence[BaseModel]) -> None:
         data: Any = (
             [item.model_dump(mode="json") for item in result]
@@ -147,6 +166,7 @@ class Toolkit:
 
     def search_documents(self, query: str, k: int = 5, programme_id: str | None = None) -> list[SearchHit]:
         """公式資料を検索する / Search the official programme documents; passages with citations."""
+        self._started("search_documents")
         if programme_id is not None:
             self.programme(programme_id)
         fetch = k * SEARCH_OVERFETCH if programme_id else k
@@ -159,6 +179,7 @@ class Toolkit:
 
     def get_programme_facts(self, programme_id: str) -> ProgrammeFacts:
         """制度の基本情報（対象者・助成率・上限額・期間・問合せ先）/ A programme's sourced facts."""
+        self._started("get_programme_facts")
         programme = self.programme(programme_id)
         facts = build_programme_facts(programme)
         for ref in key_sources(programme):
@@ -168,6 +189,7 @@ class Toolkit:
 
     def find_programmes(self, need: str = "", profile: dict[str, Any] | None = None) -> list[ProgrammeMatch]:
         """ニーズや会社概要に合う制度を探す（受付終了は明示）/ Programmes matching a need or profile."""
+        self._started("find_programmes")
         from bot.agent.matching import match_programmes
 
         matches: list[ProgrammeMatch] = match_programmes(self, need, profile or {})
@@ -193,6 +215,7 @@ class Toolkit:
         return self._run("application_status", programme_id, {"as_of": self.as_of}, StatusResult)
 
     def _run(self, name: str, programme_id: str, arguments: dict[str, Any], kind: type[R]) -> R:
+        self._started(name)
         spec = TOOLS[name]
         try:
             args = spec.arguments.model_validate({"programme_id": programme_id, **arguments})

@@ -13,7 +13,7 @@ from collections.abc import Callable, Sequence
 
 from bot.errors import AdvisorError
 
-COMMAND_MODULES = ("bot.cli.retrieval", "bot.cli.tools")
+COMMAND_MODULES = ("bot.cli.retrieval", "bot.cli.tools", "bot.cli.ask")
 
 Handler = Callable[[argparse.Namespace], int]
 

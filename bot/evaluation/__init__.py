@@ -1,0 +1,27 @@
+"""Evaluation of the advisor: gold dialogue datasets and their schema."""
+
+from bot.evaluation.dataset import (
+    CASE_KINDS,
+    PROGRAMME_IDS,
+    Case,
+    CaseKind,
+    Dataset,
+    DatasetError,
+    Expect,
+    GoldSection,
+    Turn,
+    load_dataset,
+)
+
+__all__ = [
+    "CASE_KINDS",
+    "PROGRAMME_IDS",
+    "Case",
+    "CaseKind",
+    "Dataset",
+    "DatasetError",
+    "Expect",
+    "GoldSection",
+    "Turn",
+    "load_dataset",
+]

@@ -1,0 +1,227 @@
+"""Heading-aware chunking of Japanese Markdown source documents.
+
+A document is parsed into sections (heading path → blocks). Blocks are paragraphs/lists,
+Markdown tables and fenced code. Rules:
+
+* A table is atomic: it is never split and a row is never separated from its header. A table
+  longer than ``max_chars`` is split by rows, and every piece repeats the header row (and the
+  ``|---|`` separator).
+* Paragraphs are packed together up to ``target_chars``; a longer paragraph is split at line
+  ends, then at Japanese sentence ends (。！？), and only as a last resort every
+  ``target_chars`` characters.
+* A short lead-in (under a quarter of the target, e.g. 「助成率等は次のとおり。」) is kept with
+  the block that follows it, up to ``max_chars``; a short trailing piece joins the previous one.
+* Chunks never cross a heading. Heading paths are those of ``bot.knowledge.sections`` (every
+  heading level, ``事業概要 > 助成額等``), the same paths programme facts cite.
+
+Chunk ids are ``<source_id>#<heading path>#<ordinal>`` — stable while the document's
+structure is unchanged.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Literal
+
+from bot.knowledge.loader import KnowledgeBase, SourceDoc
+from bot.knowledge.sections import split_sections
+from bot.retrieval.models import Chunk
+
+CHUNKER_VERSION = 1
+FENCE_RE = re.compile(r"^[ \t]{0,3}(`{3,}|~{3,})")
+TABLE_LINE_RE = re.compile(r"^\s*\|")
+TABLE_SEPARATOR_RE = re.compile(r"^\s*\|?\s*:?-{1,}:?\s*(\|\s*:?-{1,}:?\s*)*\|?\s*$")
+SENTENCE_END_RE = re.compile(r"(?<=[。！？])")
+
+BlockKind = Literal["text", "table", "code"]
+
+
+@dataclass(frozen=True)
+class Block:
+    kind: BlockKind
+    text: str
+
+
+@dataclass(frozen=True)
+class Section:
+    path: str
+    blocks: list[Block]
+
+
+@dataclass(frozen=True)
+class ChunkingConfig:
+    target_chars: int = 500
+    max_chars: int = 1200
+
+    def describe(self) -> dict[str, int]:
+        return {"version": CHUNKER_VERSION, "target_chars": self.target_chars, "max_chars": self.max_chars}
+
+
+def parse_sections(markdown: str) -> list[Section]:
+    """Sections (heading path → blocks) in document order; sections without text are dropped.
+
+    Heading paths come from :func:`bot.knowledge.sections.split_sections`, the project's one
+    definition of a section, so a chunk's ``section`` is exactly what a programme's
+    ``SourceRef.section`` names.
+    """
+    sections = [Section(path=path, blocks=parse_blocks(text)) for path, text in split_sections(markdown)]
+    return [section for section in sections if section.blocks]
+
+
+def parse_blocks(text: str) -> list[Block]:
+    """Blocks of a section's text: paragraphs/lists, tables and fenced code, in order."""
+    blocks: list[Block] = []
+    buffer: list[str] = []
+    kind: BlockKind = "text"
+    fence: str | None = None
+
+    def flush() -> None:
+        nonlocal buffer
+        joined = "\n".join(buffer).strip("\n")
+        if joined.strip():
+            blocks.append(Block(kind=kind, text=joined))
+        buffer = []
+
+    for line in text.splitlines():
+        fence_match = FENCE_RE.match(line)
+        if fence is not None:
+            buffer.append(line)
+            if fence_match and fence_match.group(1)[0] == fence[0]:
+                fence = None
+                flush()
+                kind = "text"
+            continue
+        if fence_match:
+            flush()
+            kind, fence = "code", fence_match.group(1)
+            buffer.append(line)
+            continue
+        is_table = bool(TABLE_LINE_RE.match(line))
+        if not line.strip() or (buffer and is_table != (kind == "table")):
+            flush()
+        if line.strip():
+            kind = "table" if is_table else "text"
+            buffer.append(line)
+    flush()
+    return blocks
+
+
+def split_table(table: str, max_chars: int, target_chars: int) -> list[str]:
+    """A table whole, or (longer than ``max_chars``) row groups that each repeat the header."""
+    if len(table) <= max_chars:
+        return [table]
+    lines = table.splitlines()
+    header_size = 2 if len(lines) > 1 and TABLE_SEPARATOR_RE.match(lines[1]) else 1
+    header, rows = lines[:header_size], lines[header_size:]
+    if not rows:
+        return [table]
+    budget = max(target_chars - len("\n".join(header)), 1)
+    groups = _accumulate([("\n", row) for row in rows], budget)
+    return ["\n".join([*header, group]) for group in groups]
+
+
+def split_text(text: str, target_chars: int) -> list[str]:
+    """Split a long paragraph at line ends, then sentence ends (。), then hard every target."""
+    if len(text) <= target_chars:
+        return [text]
+    parts: list[tuple[str, str]] = []  # (joiner before the part, part)
+    for line in text.splitlines():
+        sentences = [s for s in SENTENCE_END_RE.split(line) if s] if len(line) > target_chars else [line]
+        for index, sentence in enumerate(sentences):
+            pieces = [sentence[i : i + target_chars] for i in range(0, len(sentence), target_chars)] or [""]
+            for offset, piece in enumerate(pieces):
+                parts.append(("\n" if index == 0 and offset == 0 else "", piece))
+    return _accumulate(parts, target_chars)
+
+
+def _accumulate(parts: list[tuple[str, str]], limit: int) -> list[str]:
+    """Greedily join consecutive (joiner, part) pairs while the result stays within ``limit``."""
+    pieces: list[str] = []
+    current = ""
+    for joiner, part in parts:
+        if current and len(current) + len(joiner) + len(part) <= limit:
+            current = current + joiner + part
+        else:
+            if current:
+                pieces.append(current)
+            current = part
+    if current:
+        pieces.append(current)
+    return pieces
+
+
+def pack_blocks(blocks: Iterable[Block], config: ChunkingConfig) -> list[str]:
+    """Turn a section's blocks into chunk texts (see the module docstring for the rules)."""
+    units: list[str] = []
+    for block in blocks:
+        if block.kind == "table":
+            units.extend(split_table(block.text, config.max_chars, config.target_chars))
+        else:
+            units.extend(split_text(block.text, config.target_chars))
+    lead = config.target_chars // 4
+    chunks: list[str] = []
+    current = ""
+    for unit in units:
+        combined = len(current) + 2 + len(unit)
+        if current and (
+            combined <= config.target_chars or (len(current) < lead and combined <= config.max_chars)
+        ):
+            current = f"{current}\n\n{unit}"
+        else:
+            if current:
+                chunks.append(current)
+            current = unit
+    if current:
+        if chunks and len(current) < lead and len(chunks[-1]) + 2 + len(current) <= config.max_chars:
+            chunks[-1] = f"{chunks[-1]}\n\n{current}"
+        else:
+            chunks.append(current)
+    return chunks
+
+
+def chunk_document(doc: SourceDoc, config: ChunkingConfig) -> list[Chunk]:
+    """All chunks of one source document, in document order."""
+    meta = doc.meta
+    ordinals: dict[str, int] = {}
+    chunks: list[Chunk] = []
+    for section in parse_sections(doc.body):
+        path = section.path
+        for text in pack_blocks(section.blocks, config):
+            ordinal = ordinals.get(path, 0)
+            ordinals[path] = ordinal + 1
+            chunks.append(
+                Chunk(
+                    chunk_id=make_chunk_id(meta.id, path, ordinal),
+                    source_id=meta.id,
+                    title=meta.title,
+                    url=meta.url,
+                    section=path,
+                    ordinal=ordinal,
+                    text=text,
+                )
+            )
+    return chunks
+
+
+def chunk_knowledge(knowledge: KnowledgeBase, config: ChunkingConfig) -> dict[str, list[Chunk]]:
+    """Chunks per source id, sources in id order."""
+    return {
+        source_id: chunk_document(knowledge.sources[source_id], config)
+        for source_id in sorted(knowledge.sources)
+    }
+
+
+def make_chunk_id(source_id: str, section: str, ordinal: int) -> str:
+    return f"{source_id}#{section}#{ordinal}"
+
+
+def hash_document(doc: SourceDoc) -> str:
+    """Content hash of a document: its front matter and body (sha256, hex)."""
+    digest = hashlib.sha256()
+    digest.update(doc.meta.model_dump_json().encode("utf-8"))
+    digest.update(b"\n")
+    digest.update(doc.body.encode("utf-8"))
+    return digest.hexdigest()

@@ -1,0 +1,175 @@
+"""On-disk layout of the index: versioned directories and an atomically swapped pointer.
+
+::
+
+    <index_dir>/
+      CURRENT                 name of the live version (replaced atomically with os.replace)
+      .lock                   held (flock) while a build runs
+      versions/<version>/
+        manifest.json         embedder(s), chunking, document hashes, chunk ids, build time
+        chunks.json           the chunks (citation fields and text)
+        vectors/<collection>.npy   exact matrix, rows in chunk order
+        chroma/               Chroma PersistentClient (one collection per embedding model)
+
+A build writes a fresh version directory and only then replaces ``CURRENT``: a build that
+fails half-way leaves the previous version serving. Old versions are pruned afterwards.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import fcntl
+import json
+import os
+import shutil
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, ValidationError
+
+from bot.errors import IndexMissingError
+from bot.retrieval.models import Chunk
+
+MANIFEST_FORMAT = 1
+POINTER = "CURRENT"
+
+
+class CollectionEntry(BaseModel):
+    """Vectors of one embedding model: which documents (by hash) and chunks they cover."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    embedder: str
+    dim: int
+    documents: dict[str, str]
+    chunk_ids: list[str]
+
+
+class Manifest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    format: int = MANIFEST_FORMAT
+    version: str
+    built_at: str
+    chunking: dict[str, int]
+    documents: dict[str, str]  # source_id -> content hash
+    chunk_ids: list[str]
+    active_collection: str
+    collections: dict[str, CollectionEntry]
+
+
+def new_version_name() -> str:
+    stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%S")
+    return f"v{stamp}-{uuid.uuid4().hex[:8]}"
+
+
+def versions_dir(index_dir: Path) -> Path:
+    return index_dir / "versions"
+
+
+def read_current(index_dir: Path) -> str | None:
+    try:
+        name = (index_dir / POINTER).read_text(encoding="utf-8").strip()
+    except FileNotFoundError:
+        return None
+    return name or None
+
+
+def current_version_dir(index_dir: Path) -> Path:
+    """The live version directory; IndexMissingError when there is none."""
+    name = read_current(index_dir)
+    if name is None:
+        raise IndexMissingError()
+    path = versions_dir(index_dir) / name
+    if not path.is_dir() or "/" in name:
+        raise IndexMissingError(f"{index_dir / POINTER} → {name}: version directory missing")
+    return path
+
+
+def fsync_tree(root: Path) -> None:
+    """Flush a finished version directory to disk before it is made live."""
+    for path in sorted(root.rglob("*"), reverse=True):
+        flags = os.O_RDONLY | (os.O_DIRECTORY if path.is_dir() else 0)
+        descriptor = os.open(path, flags)
+        try:
+            os.fsync(descriptor)
+        finally:
+            os.close(descriptor)
+
+
+def swap_current(index_dir: Path, version: str) -> None:
+    """Point ``CURRENT`` at ``version`` atomically (write a temp file, fsync, rename)."""
+    tmp = index_dir / f".{POINTER}.{uuid.uuid4().hex[:8]}.tmp"
+    with tmp.open("w", encoding="utf-8") as handle:
+        handle.write(version + "\n")
+        handle.flush()
+        os.fsync(handle.fileno())
+    os.replace(tmp, index_dir / POINTER)
+
+
+def prune_versions(index_dir: Path, keep: set[str]) -> list[str]:
+    """Delete version directories (and stray temp files) not in ``keep``; return removed names."""
+    removed: list[str] = []
+    root = versions_dir(index_dir)
+    if root.is_dir():
+        for path in root.iterdir():
+            if path.name not in keep:
+                shutil.rmtree(path, ignore_errors=True)
+                removed.append(path.name)
+    for stray in index_dir.glob(f".{POINTER}.*.tmp"):
+        stray.unlink(missing_ok=True)
+    return removed
+
+
+@contextlib.contextmanager
+def build_lock(index_dir: Path) -> Iterator[None]:
+    """Serialise builds of one index directory (blocks until the other build finishes)."""
+    index_dir.mkdir(parents=True, exist_ok=True)
+    with (index_dir / ".lock").open("a+") as handle:
+        fcntl.flock(handle.fileno(), fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
+
+
+def write_json(path: Path, data: Any) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(data, ensure_ascii=False, indent=1), encoding="utf-8")
+
+
+def read_manifest(version_dir: Path) -> Manifest:
+    try:
+        data = json.loads((version_dir / "manifest.json").read_text(encoding="utf-8"))
+        manifest = Manifest.model_validate(data)
+    except FileNotFoundError:
+        raise IndexMissingError(f"{version_dir / 'manifest.json'}: missing") from None
+    except (json.JSONDecodeError, UnicodeDecodeError, ValidationError) as exc:
+        raise IndexMissingError(f"{version_dir / 'manifest.json'}: corrupt ({type(exc).__name__})") from None
+    if manifest.format != MANIFEST_FORMAT:
+        raise IndexMissingError(f"index format {manifest.format} is not {MANIFEST_FORMAT}")
+    return manifest
+
+
+def read_chunks(version_dir: Path, expected_ids: list[str]) -> list[Chunk]:
+    path = version_dir / "chunks.json"
+    try:
+        chunks = [Chunk.from_dict(item) for item in json.loads(path.read_text(encoding="utf-8"))]
+    except FileNotFoundError:
+        raise IndexMissingError(f"{path}: missing") from None
+    except (json.JSONDecodeError, UnicodeDecodeError, KeyError, TypeError, ValueError) as exc:
+        raise IndexMissingError(f"{path}: corrupt ({type(exc).__name__})") from None
+    if [c.chunk_id for c in chunks] != expected_ids:
+        raise IndexMissingError(f"{path}: does not match the manifest")
+    return chunks
+
+
+def write_chunks(version_dir: Path, chunks: list[Chunk]) -> None:
+    write_json(version_dir / "chunks.json", [c.to_dict() for c in chunks])
+
+
+def vectors_path(version_dir: Path, collection: str) -> Path:
+    return version_dir / "vectors" / f"{collection}.npy"

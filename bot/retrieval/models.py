@@ -1,0 +1,83 @@
+"""Data shapes shared by the retrieval modules: chunks, hits and results."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+SearchMode = Literal["hybrid", "dense", "bm25"]
+SEARCH_MODES: tuple[SearchMode, ...] = ("hybrid", "dense", "bm25")
+SECTION_SEPARATOR = " > "
+
+
+@dataclass(frozen=True)
+class Chunk:
+    """A passage of a source document, with everything needed to cite it.
+
+    ``text`` is the passage shown to users; ``search_text`` (title and heading path, then the
+    passage) is what the embedder and BM25 see.
+    """
+
+    chunk_id: str
+    source_id: str
+    title: str
+    url: str
+    section: str
+    ordinal: int
+    text: str
+
+    @property
+    def search_text(self) -> str:
+        parts = [self.title] if self.title else []
+        if self.section and self.section != self.title:
+            parts.append(self.section)
+        context = SECTION_SEPARATOR.join(parts)
+        return f"{context}\n{self.text}" if context else self.text
+
+    def to_dict(self) -> dict[str, str | int]:
+        return {
+            "chunk_id": self.chunk_id,
+            "source_id": self.source_id,
+            "title": self.title,
+            "url": self.url,
+            "section": self.section,
+            "ordinal": self.ordinal,
+            "text": self.text,
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, object]) -> Chunk:
+        return cls(
+            chunk_id=str(data["chunk_id"]),
+            source_id=str(data["source_id"]),
+            title=str(data["title"]),
+            url=str(data["url"]),
+            section=str(data["section"]),
+            ordinal=int(str(data["ordinal"])),
+            text=str(data["text"]),
+        )
+
+
+class SearchHit(BaseModel):
+    """One ranked passage with its citation fields."""
+
+    model_config = ConfigDict(frozen=True)
+
+    chunk_id: str
+    source_id: str
+    title: str
+    url: str
+    section: str = Field(description="Heading path, e.g. '事業概要 > 助成額等'")
+    text: str
+    score: float = Field(description="Fused RRF score (hybrid), cosine (dense) or BM25 score")
+
+
+class SearchResult(BaseModel):
+    """The answer to one search: hits best first, and a notice when the query was altered."""
+
+    query: str
+    mode: SearchMode = "hybrid"
+    hits: list[SearchHit]
+    notice: str | None = None

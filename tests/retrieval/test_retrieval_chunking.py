@@ -1,0 +1,161 @@
+"""Chunking: heading paths, whole tables, sentence splitting, stable ids and hashes."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from retrieval_fakes import ZERO_EMISSION_BODY, write_source
+
+from bot.knowledge.loader import load_source
+from bot.knowledge.sections import split_sections
+from bot.retrieval.chunking import (
+    Block,
+    ChunkingConfig,
+    chunk_document,
+    hash_document,
+    pack_blocks,
+    parse_blocks,
+    split_table,
+    split_text,
+)
+
+CONFIG = ChunkingConfig(target_chars=500, max_chars=1200)
+
+
+def table(rows: int, cell: str = "セル") -> str:
+    lines = ["| 区分 | 助成率 | 上限 |", "| --- | --- | --- |"]
+    lines += [f"| {cell}{i} | 2/3 | {i},000万円 |" for i in range(rows)]
+    return "\n".join(lines)
+
+
+def doc_chunks(tmp_path: Path, body: str, config: ChunkingConfig = CONFIG) -> list:  # type: ignore[type-arg]
+    path = write_source(tmp_path / "kb", "doc-a", "文書A", body)
+    return chunk_document(load_source(path), config)
+
+
+def test_chunks_carry_heading_path_and_citation_fields(tmp_path: Path) -> None:
+    chunks = doc_chunks(tmp_path, ZERO_EMISSION_BODY)
+    rates = next(c for c in chunks if "助成上限額" in c.text)
+    assert rates.section == "事業概要 > 助成額等"
+    assert (rates.source_id, rates.title, rates.url) == ("doc-a", "文書A", "https://example.test/doc-a")
+    assert rates.chunk_id == "doc-a#事業概要 > 助成額等#0"
+    assert rates.search_text.startswith("文書A > 事業概要 > 助成額等\n")
+    assert not rates.text.startswith("文書A")  # the shown passage is the passage itself
+
+
+def test_section_paths_match_the_project_section_splitter(tmp_path: Path) -> None:
+    chunks = doc_chunks(tmp_path, ZERO_EMISSION_BODY)
+    paths = {path for path, text in split_sections(ZERO_EMISSION_BODY) if text.strip()}
+    assert {c.section for c in chunks} == paths
+
+
+def test_table_is_kept_whole_with_its_note(tmp_path: Path) -> None:
+    chunks = doc_chunks(tmp_path, ZERO_EMISSION_BODY)
+    with_table = [c for c in chunks if "| 申請区分 |" in c.text]
+    assert len(with_table) == 1
+    text = with_table[0].text
+    for fragment in ("3/4 | 4,500万円", "2/3 | 2,500万円", "2/3 | 1,000万円", "※交付申請後に申請区分"):
+        assert fragment in text
+
+
+def test_long_table_is_split_by_rows_repeating_the_header() -> None:
+    big = table(80)
+    pieces = split_table(big, max_chars=1200, target_chars=500)
+    assert len(pieces) > 1
+    header = big.splitlines()[:2]
+    rows_seen: list[str] = []
+    for piece in pieces:
+        lines = piece.splitlines()
+        assert lines[:2] == header
+        rows_seen += lines[2:]
+        assert len(piece) <= 500 or len(lines) == 3
+    assert rows_seen == big.splitlines()[2:]  # every row once, in order, none cut
+
+
+def test_table_within_max_is_never_split() -> None:
+    medium = table(25)
+    assert 500 < len(medium) <= 1200
+    assert split_table(medium, max_chars=1200, target_chars=500) == [medium]
+
+
+def test_long_paragraph_splits_at_sentence_ends() -> None:
+    sentence = "助成対象経費は設計費、設備費及び工事費とし、その他の経費は対象外とします。"
+    paragraph = sentence * 30
+    pieces = split_text(paragraph, 200)
+    assert "".join(pieces) == paragraph
+    assert all(len(p) <= 200 and p.endswith("。") for p in pieces)
+
+
+def test_sentence_longer_than_target_is_cut_hard() -> None:
+    pieces = split_text("あ" * 450, 200)
+    assert [len(p) for p in pieces] == [200, 200, 50]
+
+
+def test_short_paragraphs_are_packed_up_to_target() -> None:
+    blocks = [Block("text", f"段落{i}。" + "説明" * 73) for i in range(6)]  # 150 characters each
+    packed = pack_blocks(blocks, CONFIG)
+    assert [len(p) for p in packed] == [454, 454]
+    assert "\n\n".join(packed) == "\n\n".join(b.text for b in blocks)
+
+
+def test_short_tail_joins_the_previous_chunk() -> None:
+    blocks = [Block("text", "説明" * 240), Block("text", "以上です。")]
+    assert pack_blocks(blocks, CONFIG) == ["説明" * 240 + "\n\n以上です。"]
+
+
+def test_short_lead_in_stays_with_its_table() -> None:
+    blocks = [Block("text", "助成率及び助成上限額は次のとおりです。"), Block("table", table(20))]
+    packed = pack_blocks(blocks, CONFIG)
+    assert len(packed) == 1 and packed[0].startswith("助成率及び")
+
+
+def test_blocks_separate_tables_text_and_code() -> None:
+    text = "前文です。\n| a | b |\n| --- | --- |\n| 1 | 2 |\n後文です。\n\n```\n# not a heading\n```"
+    kinds = [b.kind for b in parse_blocks(text)]
+    assert kinds == ["text", "table", "text", "code"]
+
+
+def test_chunk_ids_are_stable_when_another_section_changes(tmp_path: Path) -> None:
+    before = {c.chunk_id: c.text for c in doc_chunks(tmp_path, ZERO_EMISSION_BODY)}
+    changed = ZERO_EMISSION_BODY.replace("第5回申請", "第6回申請")
+    after = {c.chunk_id: c.text for c in doc_chunks(tmp_path / "b", changed)}
+    assert before.keys() == after.keys()
+    assert [k for k in before if before[k] != after[k]] == ["doc-a#受付期間#0"]
+
+
+def test_content_hash_follows_the_document(tmp_path: Path) -> None:
+    first = load_source(write_source(tmp_path / "a", "doc-a", "文書A", ZERO_EMISSION_BODY))
+    same = load_source(write_source(tmp_path / "b", "doc-a", "文書A", ZERO_EMISSION_BODY))
+    other = load_source(write_source(tmp_path / "c", "doc-a", "文書A", ZERO_EMISSION_BODY + "\n追記。\n"))
+    assert hash_document(first) == hash_document(same) != hash_document(other)
+    assert len(hash_document(first)) == 64
+
+
+paragraphs = st.text(alphabet="あいうえお助成金。、", min_size=1, max_size=700).map(lambda s: s.strip("\n"))
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    parts=st.lists(
+        st.one_of(paragraphs.filter(str.strip), st.integers(1, 60).map(table)), min_size=1, max_size=8
+    )
+)
+def test_property_tables_whole_and_no_text_lost(parts: list[str]) -> None:
+    blocks = [Block("table" if p.startswith("|") else "text", p) for p in parts]
+    chunks = pack_blocks(blocks, CONFIG)
+    header = table(0)
+    joined = "".join(chunks).replace(header, "").replace("\n", "")
+    assert joined == "".join(parts).replace(header, "").replace("\n", "")
+    for part in parts:
+        if part.startswith("|") and len(part) <= CONFIG.max_chars:
+            assert any(part in chunk for chunk in chunks)  # a table that fits is never split
+    for chunk in chunks:
+        lines = chunk.splitlines()
+        for index, line in enumerate(lines):
+            if line.startswith("| セル"):
+                start = index
+                while start > 0 and lines[start - 1].startswith("|"):
+                    start -= 1
+                assert lines[start].startswith("| 区分")  # every row sits under its header
