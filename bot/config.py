@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import AliasChoices, Field, SecretStr
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import AliasChoices, Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
@@ -90,6 +90,36 @@ class Settings(BaseSettings):
     llm_max_tool_rounds: int = Field(
         default=6, ge=1, description="Model calls that may request tools per turn; then it must answer"
     )
+
+    # --- web API (bot/channels/web) ------------------------------------------------------------
+    host: str = Field(default="127.0.0.1", description="Address `advisor serve` listens on")
+    port: int = Field(default=8000, ge=0, le=65535, description="Port `advisor serve` listens on")
+    allowed_origins: Annotated[list[str], NoDecode] = Field(
+        default_factory=list,
+        description="Origins allowed to call the API from another site (CORS), comma-separated, "
+        "e.g. 'https://example.jp,https://www.example.jp'; the same-origin demo needs none",
+    )
+    max_body_bytes: int = Field(default=64 * 1024, ge=256, description="Largest request body (bytes); 413")
+    rate_limit_per_ip: int = Field(
+        default=30, ge=0, description="POST /api/* requests per client IP per window (0: no limit); 429"
+    )
+    rate_limit_per_session: int = Field(
+        default=20, ge=0, description="Chat messages per conversation per window (0: no limit); 429"
+    )
+    rate_limit_window_s: float = Field(default=60.0, gt=0, description="Sliding window of the rate limits")
+    log_bodies: bool = Field(
+        default=False, description="Also log request bodies (user messages) in the access log"
+    )
+
+    @field_validator("allowed_origins", mode="before")
+    @classmethod
+    def _split_origins(cls, value: object) -> object:
+        """``ADVISOR_ALLOWED_ORIGINS=https://a.jp, https://b.jp`` → two origins (no trailing slash)."""
+        if isinstance(value, str):
+            value = value.split(",")
+        if isinstance(value, list | tuple):
+            return [str(item).strip().rstrip("/") for item in value if str(item).strip()]
+        return value
 
     @property
     def index_dir(self) -> Path:

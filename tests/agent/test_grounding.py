@@ -28,7 +28,10 @@ def reply(text: str) -> EngineReply:
 
 
 def test_figures_from_tool_results_and_citations_are_grounded() -> None:
-    text = "助成額は4,500万円（対象経費8,000万円 × 3/4、上限適用）。第5回は2026年1月30日まで。75%ではなく3/4です。"
+    text = (
+        "助成額は4,500万円（対象経費8,000万円 × 3/4、上限適用）。"
+        "第5回は2026年1月30日まで。75%ではなく3/4です。"
+    )
     report = check_grounding(reply(text), AS_OF)
     assert report.ok, report.ungrounded
 
