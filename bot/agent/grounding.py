@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import logging
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from fractions import Fraction
@@ -17,8 +18,14 @@ from typing import Any
 
 from bot.agent.base import EngineReply
 from bot.tools.figures import Figure, extract_figures, same_figure
+from bot.tools.parsing import find_yen_mentions
 
 log = logging.getLogger(__name__)
+CLAIM_WINDOW = 20
+CLAIM_WORDS = re.compile(
+    r"助成額|補助額|補助金額|助成金額|交付額|補助金所要額|もらえ|受け取れ|支給され|交付され"
+)
+NOT_A_CLAIM = re.compile(r"上限|限度|対象経費|経費|総事業費|差引|×|=|＝")
 
 
 @dataclass(frozen=True)
@@ -45,13 +52,48 @@ def collect_evidence(reply: EngineReply, as_of: dt.date) -> list[Figure]:
 
 
 def check_grounding(reply: EngineReply, as_of: dt.date) -> GroundingReport:
-    """Check every figure in ``reply.answer`` against the reply's own evidence."""
+    """Check every figure in ``reply.answer`` against the reply's own evidence.
+
+    Two rules: every figure must appear somewhere in the evidence, and a yen amount stated as
+    *the grant* (助成額は…, もらえる…) must be an ``amount_yen`` a calculator returned — an
+    intermediate figure such as cost × rate before the cap is evidence, but not a grant amount.
+    """
     evidence = collect_evidence(reply, as_of)
     figures = extract_figures(reply.answer)
     ungrounded = [f for f in figures if not any(same_figure(f, e) or _same_amount(f, e) for e in evidence)]
+    granted = _granted_amounts(reply)
+    ungrounded += [f for f in amount_claims(reply.answer) if f.value not in granted and f not in ungrounded]
     if ungrounded:
         log.warning("ungrounded figures in answer: %s", [f.text for f in ungrounded])
     return GroundingReport(figures=figures, ungrounded=ungrounded)
+
+
+def amount_claims(text: str) -> list[Figure]:
+    """Yen amounts the text states as the grant itself (e.g. 「助成額は4,500万円」)."""
+    claims: list[Figure] = []
+    for mention in find_yen_mentions(text):
+        clause = re.split(r"[。\n]", text[max(0, mention.start - CLAIM_WINDOW) : mention.start])[-1]
+        if CLAIM_WORDS.search(clause) and not NOT_A_CLAIM.search(clause):
+            claims.append(Figure("yen", mention.value, mention.text))
+    return claims
+
+
+def _granted_amounts(reply: EngineReply) -> set[int]:
+    found: set[int] = set()
+    for call in reply.tool_calls:
+        _collect_key(call.result, "amount_yen", found)
+    return found
+
+
+def _collect_key(node: Any, key: str, found: set[int]) -> None:
+    if isinstance(node, dict):
+        for name, value in node.items():
+            if name == key and isinstance(value, int) and not isinstance(value, bool):
+                found.add(value)
+            _collect_key(value, key, found)
+    elif isinstance(node, list):
+        for item in node:
+            _collect_key(item, key, found)
 
 
 def remove_ungrounded_lines(answer: str, ungrounded: Iterable[Figure]) -> str:

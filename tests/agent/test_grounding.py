@@ -59,3 +59,17 @@ def test_remove_ungrounded_lines_keeps_the_rest() -> None:
     text = "結論: 4,500万円\n誤り: 6,000万円\n出典: 募集要項"
     report = check_grounding(reply(text), AS_OF)
     assert remove_ungrounded_lines(text, report.ungrounded) == "結論: 4,500万円\n出典: 募集要項"
+
+
+def test_an_intermediate_figure_stated_as_the_grant_is_caught() -> None:
+    """cost × rate before the cap is in the steps, but it is not the grant amount."""
+    call = CALL.model_copy(
+        update={"result": {**CALL.result, "steps": ["80,000,000円 × 3/4 = 60,000,000円"]}}
+    )
+    report = check_grounding(EngineReply(answer="助成額は6,000万円です。", tool_calls=[call]), AS_OF)
+    assert [f.text for f in report.ungrounded] == ["6,000万円"]
+
+
+def test_costs_and_caps_next_to_the_word_grant_are_not_amount_claims() -> None:
+    text = "助成額は4,500万円です（対象経費8,000万円、助成上限額45,000,000円）。"
+    assert check_grounding(reply(text), AS_OF).ok
