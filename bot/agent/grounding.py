@@ -41,13 +41,13 @@ class GroundingReport:
 
 
 def collect_evidence(reply: EngineReply, as_of: dt.date) -> list[Figure]:
-    """Figures stated by the reply's tool calls and citations, and the as-of date."""
+    """Figures stated by the reply's tool calls and citations (title, section, quote), and the as-of date."""
     evidence = [Figure("date", as_of, as_of.isoformat())]
     for call in reply.tool_calls:
         evidence += _figures_in_json(call.arguments)
         evidence += _figures_in_json(call.result)
     for citation in reply.citations:
-        evidence += extract_figures(citation.quote)
+        evidence += extract_figures(f"{citation.title}\n{citation.section}\n{citation.quote}")
     return evidence
 
 

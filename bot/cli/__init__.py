@@ -13,7 +13,12 @@ from collections.abc import Callable, Sequence
 
 from bot.errors import AdvisorError
 
-COMMAND_MODULES = ("bot.cli.retrieval", "bot.cli.tools", "bot.cli.ask")
+COMMAND_MODULES = (
+    "bot.cli.retrieval",
+    "bot.cli.tools",
+    "bot.cli.ask",
+    "bot.cli.evaluate",
+)
 
 Handler = Callable[[argparse.Namespace], int]
 

@@ -42,11 +42,12 @@ def register(subparsers: argparse._SubParsersAction[Any]) -> None:
 
 def eval_subcommands(subparsers: argparse._SubParsersAction[Any]) -> argparse._SubParsersAction[Any]:
     """The ``advisor eval`` group's subcommands (created on first use): other command modules
-    add their own evaluations with ``eval_subcommands(subparsers).add_parser(...)``."""
+    add their own evaluations with ``eval_subcommands(subparsers).add_parser(...)``. A bare
+    ``advisor eval`` runs the handler set on the group's parser (bot.cli.evaluate: everything)."""
     existing = subparsers.choices.get("eval")
     if existing is None:
         existing = subparsers.add_parser("eval", help="評価 (evaluation)")
-        existing.add_subparsers(dest="eval_command", required=True)
+        existing.add_subparsers(dest="eval_command", required=False)
     group = existing._subparsers
     assert group is not None
     action = next(a for a in group._group_actions if isinstance(a, argparse._SubParsersAction))

@@ -73,3 +73,9 @@ def test_an_intermediate_figure_stated_as_the_grant_is_caught() -> None:
 def test_costs_and_caps_next_to_the_word_grant_are_not_amount_claims() -> None:
     text = "助成額は4,500万円です（対象経費8,000万円、助成上限額45,000,000円）。"
     assert check_grounding(reply(text), AS_OF).ok
+
+
+def test_a_date_in_a_cited_section_heading_is_grounded() -> None:
+    heading = CITATION.model_copy(update={"section": "重要事項 > 注意喚起のご案内(令和6年9月4日再掲)"})
+    text = "出典: 重要事項 > 注意喚起のご案内(令和6年9月4日再掲)"
+    assert check_grounding(EngineReply(answer=text, citations=[heading]), AS_OF).ok

@@ -1,0 +1,361 @@
+"""Which programme a message is about, and what the user wants (the intent).
+
+Programmes: the official name or an alias (strong), then topic keywords (省エネ → ゼロエミ省エネ,
+SAF → SAF活用促進 …); retrieval is the engine's fallback. Intents: keyword rules over the
+NFKC-normalised, lower-cased message; several intents may match (「いくら？いつまで？」).
+Everything here is pure and deterministic.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Literal
+
+from bot.agent.matching import mentioned_programmes
+from bot.knowledge.models import Programme
+
+ZE = "tokyo-zero-emission-energy-saving"
+CC = "tokyo-carbon-credit-promotion"
+SAF = "tokyo-saf-air-cargo"
+JVER = "moe-jver-credit-creation-2010"
+METI = "meti-cn-action-plan"
+
+Intent = Literal[
+    "amount",
+    "comparison",
+    "rate_cap",
+    "eligible_costs",
+    "eligibility",
+    "deadline",
+    "how_to_apply",
+    "contact",
+    "overview",
+    "find",
+    "greeting",
+    "out_of_scope",
+    "general",
+]
+
+NAME_WEIGHT = 10
+KEYWORD_WEIGHT = 2
+WEAK_WEIGHT = 1
+
+# Topic words per programme (normalised: NFKC, lower case); (word, weight).
+PROGRAMME_KEYWORDS: dict[str, tuple[tuple[str, int], ...]] = {
+    ZE: tuple(
+        (word, KEYWORD_WEIGHT)
+        for word in (
+            "ゼロエミ",
+            "省エネ",
+            "空調",
+            "エアコン",
+            "led",
+            "照明",
+            "ボイラー",
+            "断熱",
+            "変圧器",
+            "コンプレッサ",
+            "冷凍冷蔵",
+            "冷蔵庫",
+            "全熱交換器",
+            "人感センサー",
+            "運用改善",
+            "設備更新",
+            "設備導入",
+            "高効率",
+            "中小規模事業所",
+            "温暖化対策報告書",
+            "28t",
+            "区分1",
+            "区分2",
+            "区分3",
+            "自社で計画",
+            "自社計画",
+            "自ら計画",
+            "省エネ診断",
+            "t減",
+            "トン減",
+            "t削減",
+            "トン削減",
+            "設計費",
+            "設備費",
+            "工事費",
+            "交付申請",
+            "工事完了",
+            "抽選",
+            "第1回",
+            "第2回",
+            "第3回",
+            "第4回",
+            "第5回",
+            "中小規模",
+            "温対",
+        )
+    ),
+    CC: (
+        *(
+            (word, KEYWORD_WEIGHT)
+            for word in (
+                "カーボンクレジット",
+                "クレジット購入",
+                "クレジットを購入",
+                "クレジットを買",
+                "クレジットで",
+                "オフセット",
+                "ブランディング",
+                "プロモーション",
+                "クレジットマーケット",
+                "クレジット活用",
+                "j-クレジット",
+                "カーボンニュートラルなイベント",
+                "プロモ",
+                "排出量算定",
+                "排出量の算定",
+                "算定費",
+                "マーケット",
+            )
+        ),
+        ("クレジット", WEAK_WEIGHT),
+    ),
+    SAF: tuple(
+        (word, KEYWORD_WEIGHT)
+        for word in (
+            "saf",
+            "航空貨物",
+            "貨物代理店",
+            "フォワーダー",
+            "荷主",
+            "scope3",
+            "スコープ3",
+            "航空燃料",
+            "羽田",
+            "成田",
+            "給油",
+            "航空便",
+        )
+    ),
+    JVER: tuple(
+        (word, KEYWORD_WEIGHT)
+        for word in (
+            "j-ver",
+            "jver",
+            "クレジット創出",
+            "創出支援",
+            "環境省",
+            "平成22年",
+            "2010年",
+            "h22",
+            "地域興し",
+            "吸収クレジット",
+            "総事業費",
+            "寄付金",
+            "寄附金",
+            "補助金所要額",
+            "国庫補助",
+            "様式2",
+            "オフセット・クレジット",
+            "ポジティブリスト",
+            "バイオマス",
+            "木質",
+            "森林",
+            "間伐",
+            "2つの事業",
+            "公募要領",
+            "採択",
+        )
+    ),
+    METI: tuple(
+        (word, KEYWORD_WEIGHT)
+        for word in (
+            "アクションプラン",
+            "支援機関",
+            "商工会",
+            "商工会議所",
+            "経済産業省",
+            "経産省",
+            "meti",
+            "信用金庫",
+            "金融機関",
+            "中小企業組合",
+            "商店街組合",
+        )
+    ),
+}
+
+# --- intents ---------------------------------------------------------------------------------
+
+_INTENT_RULES: tuple[tuple[Intent, str], ...] = (
+    (
+        "comparison",
+        r"どれが(いい|良い|よい|得|有利|お得)|どの(区分|申請区分)|どっち|どちら(が|の方)|比較|比べ|"
+        r"一番(得|有利|多く|高)|最も(有利|得)|有利な(区分|方)|区分.{0,6}(おすすめ|選)|違い|ちがい|違う|"
+        r"差(は|が|って|も)|差額",
+    ),
+    (
+        "amount",
+        r"いくら|何円|なんえん|どのくらい(出|もら|補助|助成)|どれくらい(出|もら|補助|助成)|"
+        r"どれだけ(出|もら)|(助成|補助)(額|金額|金は(いくら|どのくらい))|もらえる(金額|額)|"
+        r"計算して|試算|見積もって|いくらに|どうなり(ます|そう)|どうなる|金額(は|を)|所要額|全額|満額|"
+        r"(助成|補助)(金)?(額)?(は|って)[?？]",
+    ),
+    (
+        "rate_cap",
+        r"上限|限度額|助成率|補助率|何割|何分の|何パーセント|何%|率は|最大(で|いくら|何)|"
+        r"(助成|補助)の?割合|9割|10割|満額",
+    ),
+    (
+        "eligible_costs",
+        r"(対象|助成対象|補助対象)?経費(は|って|に|の範囲)?(何|なに|どれ|どんな|どの|とは|教え|について|範囲|一覧)|"
+        r"(何|どんな|どの|どういう)(経費|費用)|(何|どれ)が(対象|助成対象)|"
+        r"(費|費用|代|料金|税|手数料)(は|も|って)?(対象|助成対象|補助対象|含ま|認め|助成され|補助され)|"
+        r"対象外(の|な|になる)?(経費|費用)|含まれ|計上",
+    ),
+    (
+        "eligibility",
+        r"対象(に|と)な(る|り)|対象(です|でしょう)か|対象者|使え(る|ます)|申請(でき|可能|資格)|"
+        r"応募(でき|資格)|利用(でき|可能)|該当(する|します|しま)|資格|要件|条件|受けられ|"
+        r"(?<!いくら)(?<!くらい)(?<!ぐらい)(?<!だけ)もらえ(る|ます)(か|\?)|"
+        r"対象\?",
+    ),
+    (
+        "deadline",
+        r"いつまで|いつから|締切|締め切|〆切|期限|受付(期間|中|状況|終了|は)|募集(期間|中|状況)|"
+        r"申請期間|公募期間|間に合|まだ(申請|応募|間に)|次の(回|募集|受付)|第\d回|いつ(申請|応募|募集|開始)|"
+        r"今(申請|応募)|開始(日|は)|終わ(り|っ)|年明け|年内|年度内|来月|今月|何月|いつ(ごろ|頃)|"
+        r"採択(結果|は)",
+    ),
+    (
+        "how_to_apply",
+        r"何を(出|提出|用意)|必要(な)?書類|書類|提出物|申請方法|申請の(仕方|方法|流れ|手順)|"
+        r"どうやって(申請|応募)|手続|申し込|申込|応募方法|どこに(出|提出|申請)|提出先|郵送|電子申請|"
+        r"流れ|手順|どう(申請|応募)|紙で|パソコン|オンライン|登録(方法|の仕方|って|は)",
+    ),
+    (
+        "contact",
+        r"問い?合わ?せ|問合せ|連絡先|電話|窓口(は|って|を|の(電話|連絡|場所))|相談窓口|メール(アドレス)?|tel|相談先|"
+        r"担当(部署|者)|番号|住所|宛先|"
+        r"所在地|件名",
+    ),
+    (
+        "overview",
+        r"とは|って何|ってなに|概要|どんな(制度|事業|補助|助成|もの)|何ですか|なんですか|教えて|"
+        r"説明|について|詳しく|内容",
+    ),
+)
+_INTENT_PATTERNS = tuple((intent, re.compile(pattern)) for intent, pattern in _INTENT_RULES)
+
+_FIND = re.compile(
+    r"(どの|どんな|おすすめ|オススメ|使える|合う|該当する|利用できる|ある)(の)?(補助金|助成金|制度|支援策|支援制度|補助|助成)|"
+    r"(補助金|助成金|制度|支援策)(は|って|が)?(ある|あります|ない|ありますか|知りたい|探し)"
+)
+_GREETING = re.compile(
+    r"^(こんにちは|こんにちわ|こんばんは|おはよう(ございます)?|はじめまして|よろしく(お願いします)?|"
+    r"ありがとう(ございます|ございました)?|どうも|hello|hi|hey|thanks?( you)?|サンキュー|"
+    r"了解(です|しました)?|"
+    r"わかりました|分かりました|なるほど|ok|おっけー)[!!。.、 〜ー]*$"
+)
+_THANKS = re.compile(r"ありがとう|助かりました|thank")
+_OFF_TOPIC = re.compile(
+    r"天気|気温|株価|株式投資|為替|ドル円|ビットコイン|仮想通貨|暗号資産|レシピ|料理|作り方|献立|"
+    r"映画|ドラマ|アニメ|音楽|野球|サッカー|試合|占い|星座|恋愛|ダイエット|旅行|観光|ホテル予約|"
+    r"株(?!式会社)|銘柄|ポエム|俳句|短歌|歌詞|作文|物語|詩を|"
+    r"宿題|数学|翻訳|プログラミング|python|小説|詩を|ジョーク|冗談|ニュース|選挙|首相|大統領|"
+    r"競馬|宝くじ|ゲーム|住宅ローン|確定申告|ふるさと納税|病気"
+)
+_CAPABILITIES = re.compile(
+    r"(どんな|どの|何の|なんの)(補助金|助成金|制度|支援)[^。?？]{0,8}(相談|聞け|質問|対応|扱|わか|分か|教え)|"
+    r"何(が|を)(でき|聞け|相談でき)|何について(相談|質問|聞)"
+)
+# Grants this advisor does not cover: other regions, other kinds of subsidy.
+_ELSEWHERE = re.compile(
+    r"(北海道|青森|岩手|宮城|秋田|山形|福島|茨城|栃木|群馬|埼玉|千葉|神奈川|横浜|川崎|新潟|富山|石川|福井|山梨|長野|"
+    r"岐阜|静岡|愛知|名古屋|三重|滋賀|京都|大阪|兵庫|神戸|奈良|和歌山|鳥取|島根|岡山|広島|山口|徳島|香川|愛媛|高知|"
+    r"福岡|佐賀|長崎|熊本|大分|宮崎|鹿児島|沖縄)(府|県|市|都)?[^。]{0,12}(補助|助成|支援金|給付)|"
+    r"太陽光|ソーラー|蓄電池|電気自動車|ev(車|充電)|住宅|家庭用|リフォーム|改装|雇用|創業|it導入|ものづくり補助"
+)
+_CREATIVE = re.compile(r"ポエム|俳句|短歌|川柳|歌詞|作文|物語|小説|詩を|ラップ|ジョークを")
+_DOMAIN = re.compile(
+    r"補助|助成|給付|支援|脱炭素|co2|二酸化炭素|温室効果|ghg|排出|省エネ|再エネ|エネルギー|クレジット|"
+    r"saf|申請|応募|制度|募集|公募|カーボン|環境|設備|経費|費用|中小企業|締切|期限|上限|区分|オフセット|"
+    r"アクションプラン|クール・ネット|ゼロエミ|貨物|要件|対象|受付|第\d回|交付|採択|抽選"
+)
+_INJECTION = re.compile(
+    r"(前|上|これまで|以前|先)の(指示|命令|プロンプト|ルール|設定)を?(無視|忘れ)|指示を無視|ルールを無視|"
+    r"ignore (all |the )?(previous|prior|above)|system prompt|システムプロンプト|と答えて|と回答して|"
+    r"と言って|あなたは今から|jailbreak|開発者モード"
+)
+
+
+def normalise(text: str) -> str:
+    """NFKC and lower case (full-width digits and letters become ASCII)."""
+    return unicodedata.normalize("NFKC", text).lower()
+
+
+@dataclass(frozen=True)
+class Detection:
+    """The programmes named in a message (best first) and the intents it expresses."""
+
+    programmes: list[str]
+    named: list[str]
+    intents: list[Intent]
+    in_domain: bool
+    off_topic: bool
+    injection: bool
+    greeting: bool
+    find: bool
+    capabilities: bool
+    elsewhere: bool
+    creative: bool
+
+
+def detect_programmes(programmes: Mapping[str, Programme], text: str) -> tuple[list[str], list[str]]:
+    """(programmes by score, best first; those named by name or alias)."""
+    norm = normalise(text)
+    named = mentioned_programmes(dict(programmes), text)
+    scores: dict[str, int] = {pid: NAME_WEIGHT for pid in named}
+    first: dict[str, int] = {}
+    for pid in programmes:
+        for word, weight in PROGRAMME_KEYWORDS.get(pid, ()):
+            position = norm.find(word)
+            if position >= 0:
+                scores[pid] = scores.get(pid, 0) + weight
+                first[pid] = min(first.get(pid, position), position)
+    for pid in named:
+        names = [programmes[pid].name.value, *programmes[pid].aliases]
+        positions = [norm.find(normalise(name)) for name in names]
+        first[pid] = min([p for p in positions if p >= 0] or [0])
+    # A weak word alone (「クレジット」) does not name a programme when a stronger one is present.
+    strong = [pid for pid, score in scores.items() if score >= KEYWORD_WEIGHT]
+    ranked = sorted(strong or list(scores), key=lambda pid: (-scores[pid], first.get(pid, 0), pid))
+    return ranked, named
+
+
+def detect_intents(text: str) -> list[Intent]:
+    """Every intent whose rule matches, in the fixed priority order of the rules."""
+    norm = normalise(text)
+    return [intent for intent, pattern in _INTENT_PATTERNS if pattern.search(norm)]
+
+
+def detect(programmes: Mapping[str, Programme], text: str) -> Detection:
+    """Programmes and intents of one message, with the scope flags."""
+    norm = normalise(text).strip()
+    ranked, named = detect_programmes(programmes, text)
+    intents = detect_intents(text)
+    in_domain = bool(ranked) or bool(_DOMAIN.search(norm))
+    greeting = bool(_GREETING.match(norm)) or (bool(_THANKS.search(norm)) and len(norm) <= 20)
+    return Detection(
+        programmes=ranked,
+        named=named,
+        intents=intents,
+        in_domain=in_domain,
+        off_topic=bool(_OFF_TOPIC.search(norm)),
+        injection=bool(_INJECTION.search(norm)),
+        greeting=greeting,
+        find=bool(_FIND.search(norm)) and not named,
+        capabilities=bool(_CAPABILITIES.search(norm)),
+        elsewhere=bool(_ELSEWHERE.search(norm)) and not ranked,
+        creative=bool(_CREATIVE.search(norm)),
+    )

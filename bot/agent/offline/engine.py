@@ -1,0 +1,419 @@
+"""The offline engine: a deterministic dialogue manager over the toolkit.
+
+Per turn: detect the programme (name/alias → keywords → the session's programme → retrieval)
+and the intents, read the facts the message states (merged into the session's slots; a short
+reply answers the question asked last turn), then answer each intent with the tools and the
+templates, asking one follow-up question when a fact is missing. Numbers only ever come from
+tool results or sourced programme facts; the user's text is never echoed.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from bot.agent.base import EngineReply, TurnContext
+from bot.agent.offline import answers, info
+from bot.agent.offline.detect import CC, JVER, METI, SAF, ZE, Detection, Intent, detect, normalise
+from bot.agent.offline.policy import COST_SLOTS, condition_facts, ja_month, named_category, prune
+from bot.agent.offline.render import bullets, join_sections, render, sources_block
+from bot.agent.offline.situation import Section, Situation, programme_facts, related, safe_search
+from bot.agent.offline.slots import PRETEND, Extraction, answer_pending, derive_sme, extract
+from bot.agent.toolkit import Toolkit
+from bot.knowledge.models import Programme, RateCapCalculation, WorksheetCalculation
+from bot.retrieval.models import SearchHit
+
+MAX_INTENTS = 3
+SHORT_REPLY = 12  # characters: 「はい、受けました」 answers the question asked; a longer question does not
+PROGRAMME_INTENTS: frozenset[str] = frozenset(
+    {
+        "amount",
+        "comparison",
+        "rate_cap",
+        "eligible_costs",
+        "eligibility",
+        "deadline",
+        "how_to_apply",
+        "contact",
+        "overview",
+        "general",
+    }
+)
+RELATED_INTENTS = frozenset(
+    {"eligibility", "deadline", "how_to_apply", "contact", "overview", "eligible_costs", "rate_cap"}
+)
+ASKS_WITH_COSTS = frozenset({"eligibility", "eligible_costs", "rate_cap", "general"})
+CARRY_INTENTS = ("amount", "comparison", "eligibility")
+TRANSIENT_SLOTS = ("pending_intent", "pending_fact", "last_intent", "programme_id")
+_ORDER = {pid: i for i, pid in enumerate((ZE, CC, SAF, JVER, METI))}
+_ADD = re.compile(r"足(し|す|せ)|追加|加え|プラス|含め")
+_BETWEEN = re.compile(r"(違い|比較|比べ|どっちの制度|どちらの制度)(?!.*区分)")
+_ONLY = re.compile(r"だけ|のみ|以外なし|しかない")
+_WHICH_PROGRAMME = (
+    "どの制度についてのご質問ですか？（例: ゼロエミ省エネ、カーボンクレジット活用促進、SAF活用促進 など）"
+)
+
+
+class OfflineEngine:
+    """The default engine when no LLM is configured, and the fallback when the LLM fails."""
+
+    @property
+    def mode(self) -> str:
+        return "offline"
+
+    def respond(self, ctx: TurnContext, toolkit: Any) -> EngineReply:
+        return _Turn(ctx, toolkit).run()
+
+
+@dataclass
+class _Plan:
+    intents: list[str]
+    programme: Programme | None
+    others: list[str] = field(default_factory=list)
+
+
+class _Turn:
+    def __init__(self, ctx: TurnContext, toolkit: Toolkit) -> None:
+        self.ctx = ctx
+        self.toolkit = toolkit
+        self.programmes = toolkit.programmes
+        self.slots: dict[str, Any] = {k: v for k, v in ctx.slots.items() if v is not None}
+        self.hits: list[SearchHit] | None = None
+        self.ask_total = False
+        self.added_to_total = False
+        self.others: list[str] = []
+        self.topical: list[str] = []
+
+    # --- the turn --------------------------------------------------------------------------
+
+    def run(self) -> EngineReply:
+        det = detect(self.programmes, self.ctx.message)
+        self.topical = det.programmes
+        previous = self.slots.get("programme_id")
+        previous = previous if previous in self.programmes else None
+        pid = det.programmes[0] if det.programmes else previous
+        ext = extract(self.ctx.message, self.programmes[pid] if pid else None)
+        category = named_category(self.ctx.message, self.programmes[pid] if pid else None)
+        if category is not None:
+            ext.changes["category"] = category
+        answered = self._answer_pending(ext, pid, det)
+        given = {k for k in ext.changes if k not in TRANSIENT_SLOTS}
+        plan = self._plan(det, ext, pid, previous, given, answered)
+        self._update_slots(ext, plan, previous)
+        return self._reply(det, ext, plan)
+
+    def _answer_pending(self, ext: Extraction, pid: str | None, det: Detection) -> bool:
+        fact = self.slots.get("pending_fact")
+        if not fact or fact in ext.changes or (det.programmes and pid != self.slots.get("programme_id")):
+            return False
+        if det.intents and len(self.ctx.message) > SHORT_REPLY:
+            return False  # a new question, not an answer to the last one
+        if fact == "eligible_cost_yen":
+            kind = "yen"
+        else:
+            specs = {s.name: s for p in self.programmes.values() for s in p.inputs}
+            spec = specs.get(fact)
+            if spec is None:
+                return False
+            kind = spec.type
+        value = answer_pending(self.ctx.message, kind)
+        if value is None:
+            return False
+        ext.changes[fact] = value
+        if fact == "eligible_cost_yen":
+            ext.changes["costs"] = None
+        return True
+
+    def _plan(
+        self,
+        det: Detection,
+        ext: Extraction,
+        pid: str | None,
+        previous: str | None,
+        given: set[str],
+        answered: bool,
+    ) -> _Plan:
+        intents: list[str] = list(det.intents)
+        if (det.off_topic and not det.in_domain) or det.elsewhere or det.creative:
+            return _Plan(["out_of_scope"], None)
+        if det.capabilities and not det.programmes:
+            return _Plan(["greeting"], None)
+        if not intents:
+            intents = [self._implicit_intent(det, ext, pid, given, answered)]
+        intents = prune(intents, det, self.slots | ext.changes, self.ctx.message)
+        if given & set(COST_SLOTS) and "amount" not in intents and set(intents) <= ASKS_WITH_COSTS:
+            intents.insert(0, "amount")  # 「消費税込みの220万が対象になる？」: show what counts
+        if intents[0] in ("greeting", "out_of_scope"):
+            return _Plan(intents[:1], None)
+        if intents == ["find"]:
+            return _Plan(intents, None)
+        if "comparison" in intents and (
+            len(det.programmes) > 1 and (det.named or _BETWEEN.search(self.ctx.message))
+        ):
+            self.others = det.programmes[1:]
+            return _Plan(["programmes"], self.programmes[det.programmes[0]], self.others)
+        if pid is None:
+            pid = self._retrieve_programme(det)
+        programme = self.programmes[pid] if pid else None
+        if programme is not None and not isinstance(programme.calculation, RateCapCalculation):
+            # no categories to compare (a worksheet or no calculation): 「どっちに当たる？」 is a question
+            # for the documents
+            intents = ["general" if i == "comparison" else i for i in intents]
+        return _Plan(list(dict.fromkeys(intents))[:MAX_INTENTS], programme)
+
+    def _implicit_intent(
+        self, det: Detection, ext: Extraction, pid: str | None, given: set[str], answered: bool
+    ) -> str:
+        pending = self.slots.get("pending_intent")
+        last = self.slots.get("last_intent")
+        if det.greeting and not given:
+            return "greeting"
+        if answered and pending:
+            return str(pending)
+        if given & set(COST_SLOTS):
+            return "amount"
+        if given and pending:
+            return str(pending)
+        if given and pid and not (given & (self._calculation_facts(pid) | set(COST_SLOTS))):
+            return "eligibility"  # only requirement facts (都内か, 羽田・成田の割合 …): check them
+        if pid and given & self._calculation_facts(pid) and any(self.slots.get(k) for k in COST_SLOTS):
+            return "amount"  # 「大企業ならどう？」 with costs known: the amount changes
+        if given and last in CARRY_INTENTS:
+            return str(last)
+        if det.find:
+            return "find"
+        if det.programmes and not given:
+            return "overview"
+        if given and pid:
+            return "eligibility"
+        if given:
+            return "find"
+        return "general" if det.in_domain or self.slots.get("programme_id") else "out_of_scope"
+
+    def _calculation_facts(self, pid: str) -> set[str]:
+        """The facts that choose a category or fill a worksheet line of the programme."""
+        calc = self.programmes[pid].calculation
+        names: set[str] = {"is_sme", "org_type", "capital_yen", "employees", "industry"}
+        if isinstance(calc, RateCapCalculation):
+            for category in calc.categories:
+                names |= condition_facts(category.when)
+        elif isinstance(calc, WorksheetCalculation):
+            names |= {line.input for line in calc.lines if line.input}
+        return names
+
+    def _retrieve_programme(self, det: Detection) -> str | None:
+        self.hits = safe_search(self.toolkit, self.ctx.message, k=5)
+        return next((h.source_id for h in self.hits if h.source_id in self.programmes), None)
+
+    def _update_slots(self, ext: Extraction, plan: _Plan, previous: str | None) -> None:
+        pid = plan.programme.id if plan.programme else previous
+        if pid is not None and previous is not None and pid != previous:
+            for key in (*COST_SLOTS, "category"):  # another programme's costs are not this one's
+                if key not in ext.changes:
+                    self.slots.pop(key, None)
+        costs = ext.changes.get("costs")
+        total = self.slots.get("eligible_cost_yen")
+        if costs and total and _ADD.search(self.ctx.message):
+            # 「設計費200万も足したら」 on top of an unitemised total. The new items can join the total
+            # only when every category counts them (the calculator then shows the new total);
+            # otherwise ask for the new eligible total rather than guess what it contains.
+            programme = plan.programme
+            if programme is not None and _counted_everywhere(programme, costs):
+                ext.changes["eligible_cost_yen"] = int(total) + sum(costs.values())
+                ext.changes["costs"] = None
+                self.added_to_total = True
+            else:
+                self.ask_total = True
+                ext.changes.pop("costs")
+                ext.changes.pop("eligible_cost_yen", None)
+            costs = None
+        if costs and isinstance(self.slots.get("costs"), dict) and not _ONLY.search(self.ctx.message):
+            ext.changes["costs"] = {
+                **self.slots["costs"],
+                **costs,
+            }  # 「工事費が300万円なら」: one item changes
+        for key, value in ext.changes.items():
+            if value is None:
+                self.slots.pop(key, None)
+            else:
+                self.slots[key] = value
+        if pid is not None:
+            self.slots["programme_id"] = pid
+        if "is_sme" in ext.changes:
+            self.slots.pop("sme_derived", None)
+        elif ext.changes.get("org_type") in ("sme_company", "large_company"):
+            self.slots["is_sme"] = ext.changes["org_type"] == "sme_company"
+            self.slots.pop("sme_derived", None)
+        elif {"capital_yen", "employees", "industry"} & set(ext.changes):
+            derived = derive_sme(self.slots)
+            if derived is not None:  # 中小企業基本法 from industry, capital, employees
+                self.slots["is_sme"] = derived
+                self.slots["sme_derived"] = True
+
+    # --- answering ---------------------------------------------------------------------------
+
+    def _reply(self, det: Detection, ext: Extraction, plan: _Plan) -> EngineReply:
+        situation = Situation(
+            toolkit=self.toolkit,
+            message=self.ctx.message,
+            programme=plan.programme,
+            slots=self.slots,
+            facts=programme_facts(plan.programme, self.slots) if plan.programme else {},
+            costs=self._costs(plan.programme),
+            eligible_cost_yen=self.slots.get("eligible_cost_yen"),
+            claimed_percents=ext.claimed_percents,
+            claimed_yen=ext.claimed_yen,
+            hits=self.hits,
+            category=self.slots.get("category") if "comparison" not in plan.intents else None,
+        )
+        sections: list[tuple[str, Section]] = []
+        programmes: list[str] = []
+        if self.ask_total and plan.programme is not None:
+            plan.intents = ["amount"]
+            question = answers.cost_question_for(plan.programme)
+            text = render("common.ask_total") + "\n\n" + render("common.follow_up", question=question)
+            sections.append(("amount", Section(text, follow_up=[question], pending_fact="eligible_cost_yen")))
+            programmes.append(plan.programme.id)
+            plan.intents = []
+        for intent in plan.intents:
+            section, ids = self._answer(intent, situation)
+            sections.append((intent, section))
+            programmes += [pid for pid in ids if pid not in programmes]
+        parts = [render("common.injection")] if det.injection else []
+        if PRETEND.search(normalise(self.ctx.message)):
+            parts.append(render("common.pretend"))
+        parts += [section.text for _, section in sections]
+        if plan.programme is not None and set(plan.intents) & RELATED_INTENTS:
+            parts.append(related(situation))
+        if self.added_to_total:
+            parts.append(render("common.added_to_total"))
+        if ext.approximate:
+            parts.append(render("common.approximate"))
+        if ext.bounded:
+            parts.append(render("common.bounded"))
+        if plan.programme is not None and set(plan.intents) & PROGRAMME_INTENTS:
+            parts.append(self._basis(plan.programme, "deadline" not in plan.intents))
+        asking = next(((intent, s) for intent, s in sections if s.follow_up), None)
+        self._remember(plan, asking)
+        return EngineReply(
+            answer=join_sections(*parts, sources_block(self.toolkit.citations)),
+            programmes=programmes,
+            citations=self.toolkit.citations,
+            tool_calls=self.toolkit.calls,
+            follow_up=asking[1].follow_up if asking else [],
+            slot_changes=self._slot_changes(),
+        )
+
+    def _answer(self, intent: str, s: Situation) -> tuple[Section, list[str]]:
+        if intent == "out_of_scope":
+            return Section(render("out_of_scope", programmes=self._programme_list())), []
+        if intent == "greeting":
+            thanks = re.search(r"ありがとう|助かり|thank", normalise(self.ctx.message))
+            name = "greeting.thanks" if thanks else "greeting.hello"
+            return Section(render(name, programmes=self._programme_list())), []
+        if intent == "find":
+            return info.find(s, self._profile(), self.topical)
+        if intent == "programmes":
+            return self._compare_programmes(s), [s.pid, *self.others]
+        if s.programme is None:
+            if intent == "general":
+                return info.general(s), sorted(
+                    {c.source_id for c in self.toolkit.citations} & set(self.programmes)
+                )
+            text = render("common.follow_up", question=_WHICH_PROGRAMME) + "\n\n" + self._programme_list()
+            return Section(text, follow_up=[_WHICH_PROGRAMME]), []
+        handler = {
+            "amount": answers.amount,
+            "comparison": answers.comparison,
+            "rate_cap": answers.rate_cap,
+            "eligible_costs": answers.eligible_costs,
+            "eligibility": info.eligibility,
+            "deadline": info.deadline,
+            "how_to_apply": info.how_to_apply,
+            "contact": info.contact,
+            "overview": info.overview,
+            "general": info.general,
+        }[intent]
+        return handler(s), [s.pid]
+
+    def _compare_programmes(self, s: Situation) -> Section:
+        texts = []
+        for pid in [s.pid, *self.others]:
+            other = Situation(self.toolkit, s.message, self.programmes[pid], self.slots, {}, {}, None)
+            texts.append(info.overview(other, short=True).text)
+        return Section(render("overview.comparison", sections="\n\n".join(texts)))
+
+    def _basis(self, programme: Programme, closed_note: bool) -> str:
+        status = self.toolkit.application_status(programme.id)
+        year = programme.fiscal_year.value if programme.fiscal_year else None
+        rounds = [w.round for w in programme.windows if w.round is not None and w.fiscal_year == year]
+        if year and rounds:
+            basis = (
+                f"{year}の募集内容（第{min(rounds)}回〜第{max(rounds)}回）"
+                if len(rounds) > 1
+                else f"{year} 第{rounds[0]}回"
+            )
+        elif year:
+            basis = f"{year}の募集内容"
+        else:
+            doc = self.toolkit.deps.knowledge.sources.get(programme.id)
+            published = doc.meta.published if doc else ""
+            basis = f"{ja_month(published)}公表の資料" if published else "公表資料"
+        text = render("common.basis", title=programme.name.value, basis=basis)
+        if (
+            closed_note
+            and status.closed_fiscal_years
+            and not any(w.state != "closed" for w in status.windows)
+        ):
+            text = render("common.closed", years="・".join(status.closed_fiscal_years)) + "\n\n" + text
+        return text
+
+    def _remember(self, plan: _Plan, asking: tuple[str, Section] | None) -> None:
+        for key in ("pending_intent", "pending_fact"):
+            self.slots.pop(key, None)
+        if asking is not None and asking[1].pending_fact:
+            self.slots["pending_intent"] = asking[0]
+            self.slots["pending_fact"] = asking[1].pending_fact
+        if plan.intents and plan.intents[0] in CARRY_INTENTS:
+            self.slots["last_intent"] = plan.intents[0]
+
+    def _slot_changes(self) -> dict[str, Any]:
+        before = {k: v for k, v in self.ctx.slots.items() if v is not None}
+        changes: dict[str, Any] = {k: v for k, v in self.slots.items() if before.get(k) != v}
+        changes.update({k: None for k in before if k not in self.slots})
+        return changes
+
+    def _costs(self, programme: Programme | None) -> dict[str, int]:
+        costs = self.slots.get("costs") or {}
+        if programme is None or not isinstance(costs, dict):
+            return {}
+        calc = programme.calculation
+        ids = {i.id for i in getattr(calc, "cost_items", [])} | {
+            i.id for i in getattr(calc, "excluded_costs", [])
+        }
+        return {k: int(v) for k, v in sorted(costs.items()) if k in ids}
+
+    def _profile(self) -> dict[str, Any]:
+        units = {"co2_reduction_t": "t", "co2_reduction_pct": "%", "haneda_narita_share_pct": "%"}
+        profile: dict[str, Any] = {}
+        for key, value in sorted(self.slots.items()):
+            if key in TRANSIENT_SLOTS or key in COST_SLOTS or key in ("industry",):
+                continue
+            profile[key] = f"{value}{units[key]}" if key in units else value
+        return profile
+
+    def _programme_list(self) -> str:
+        ordered = sorted(self.programmes.values(), key=lambda p: (_ORDER.get(p.id, len(_ORDER)), p.id))
+        return bullets(f"{p.name.value}（{p.publisher.value}）" for p in ordered)
+
+
+def _counted_everywhere(programme: Programme, costs: dict[str, int]) -> bool:
+    """Whether every category of the programme counts every one of these cost items."""
+    calc = programme.calculation
+    if not isinstance(calc, RateCapCalculation):
+        return False
+    return all(item in category.eligible_items for category in calc.categories for item in costs)
+
+
+__all__ = ["Intent", "OfflineEngine"]

@@ -1,0 +1,178 @@
+"""Answers drawn from the programme's facts and passages: eligibility, deadlines, how to apply,
+contacts, an overview, programmes matching a need, and anything else (extractive).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from typing import Any
+
+from bot.agent.offline.answers import rate_lines
+from bot.agent.offline.render import bullets, render
+from bot.agent.offline.situation import (
+    Section,
+    Situation,
+    ask,
+    cite,
+    passages,
+    programme_facts,
+    relevant_notes,
+)
+from bot.knowledge.models import RateCapCalculation
+from bot.tools.grant_models import category_label
+from bot.tools.parsing import format_yen
+from bot.tools.status import format_date
+from bot.tools.worksheet import format_rate
+
+_APPLY_NOTE = re.compile(r"申請|提出|郵送|電子|持参|書類|様式|登録|フォーム|宛名|正本")
+
+
+def eligibility(s: Situation) -> Section:
+    assert s.programme is not None
+    result = s.toolkit.check_eligibility(s.pid, programme_facts(s.programme, s.slots, company=True))
+    marks = {"pass": "✓ 該当します", "fail": "✗ 該当しません"}
+    rules = bullets(
+        f"{marks[r.outcome]}: {r.description}" + (f" — {r.fail_reason}" if r.fail_reason else "")
+        for r in result.rules
+        if r.outcome in marks
+    )
+    derived = "\n".join(
+        render("common.sme_derived", explanation=d.explanation) for d in result.derived if d.value is not None
+    )
+    s.programme_facts()
+    targets = render("eligibility.targets", targets=bullets(t.value for t in s.programme.target_applicants))
+    cite(s.toolkit, [t.source for t in s.programme.target_applicants])
+    verdict = render(f"eligibility.{result.status}")
+    fit = _category_fit(s) if result.status != "not_eligible" else ""
+    if fit:
+        verdict += "\n\n" + fit
+    text = render(
+        "eligibility.verdict",
+        programme_name=s.name,
+        verdict=verdict,
+        rules=rules or targets,
+        derived=derived,
+    )
+    if result.status == "need_info" and result.missing:
+        return ask(text, result.missing)
+    return Section(text)
+
+
+def _category_fit(s: Situation) -> str:
+    """The category the applicant's facts select (e.g. 中小企業以外 → 1/2, 上限100万円)."""
+    calc = s.programme.calculation if s.programme else None
+    if not isinstance(calc, RateCapCalculation) or not s.facts:
+        return ""
+    result = s.toolkit.recommend_category(s.pid, facts=s.facts)
+    met = {o.category.id for o in result.options if o.status == "met"}
+    if not met:
+        return ""
+    s.programme_facts()
+    names = {item.id: item.name for item in calc.cost_items}
+    lines = [
+        f"{category_label(c)}として対象になります（助成率 {format_rate(c.rate)}、上限 "
+        f"{format_yen(c.cap_yen) if c.cap_yen is not None else '記載なし'}、対象経費: "
+        f"{'・'.join(names[i] for i in c.eligible_items)}）"
+        for c in calc.categories
+        if c.id in met
+    ]
+    cite(s.toolkit, [c.source for c in calc.categories if c.id in met])
+    return render("common.category_fit", lines="、".join(lines))
+
+
+def deadline(s: Situation) -> Section:
+    status = s.toolkit.application_status(s.pid)
+    windows = bullets(w.sentence for w in status.windows) or "- 受付期間の定めはありません。"
+    deadlines = ""
+    if status.deadlines:
+        deadlines = "**その他の期限:**\n" + bullets(d.sentence for d in status.deadlines)
+    return Section(
+        render(
+            "deadline",
+            programme_name=s.name,
+            as_of=format_date(status.as_of),
+            summary=status.summary,
+            windows=windows,
+            deadlines=deadlines,
+        )
+    )
+
+
+def how_to_apply(s: Situation) -> Section:
+    assert s.programme is not None
+    notes = s.notes(_APPLY_NOTE.pattern)
+    return Section(
+        render(
+            "how_to_apply",
+            programme_name=s.name,
+            notes=bullets(n.value for n in notes),
+            passages=passages(s, k=2),
+            url=s.programme.url.value,
+        )
+    )
+
+
+def contact(s: Situation) -> Section:
+    assert s.programme is not None
+    lines = []
+    for c in s.programme.contacts:
+        parts = [c.organisation]
+        parts += [f"電話 {c.phone}"] if c.phone else []
+        parts += [f"メール {c.email}"] if c.email else []
+        parts += [f"受付時間 {c.hours}"] if c.hours else []
+        parts += [c.url] if c.url else []
+        lines.append(f"**{c.label}**: " + " / ".join(parts))
+        s.toolkit.cite(c.source)
+    notes = s.notes(r"〒|住所|所在地|件名|問い?合わ?せ")
+    return Section(
+        render("contact", programme_name=s.name, contacts=bullets([*lines, *(n.value for n in notes)]))
+    )
+
+
+def overview(s: Situation, short: bool = False) -> Section:
+    assert s.programme is not None
+    facts = s.programme_facts()
+    status = s.toolkit.application_status(s.pid)
+    cite(s.toolkit, [t.source for t in s.programme.target_applicants])
+    return Section(
+        render(
+            "overview.short" if short else "overview.programme",
+            programme_name=facts.name,
+            summary=facts.summary,
+            publisher=facts.publisher,
+            targets="、".join(facts.target_applicants),
+            rates=rate_lines(s.programme),
+            status=status.summary,
+            url=facts.url,
+        )
+    )
+
+
+def general(s: Situation) -> Section:
+    notes = relevant_notes(s.programme, s.message) if s.programme else []
+    if notes:
+        s.programme_facts()
+    cite(s.toolkit, [n.source for n in notes])
+    text = "\n\n".join(p for p in (bullets(n.value for n in notes), passages(s, k=2)) if p)
+    if not text:
+        return Section(render("common.not_found"))
+    heading = s.name if s.programme else "資料からの回答"
+    return Section(render("extractive", heading=heading, passages=text))
+
+
+def find(s: Situation, profile: dict[str, Any], topical: Sequence[str] = ()) -> tuple[Section, list[str]]:
+    """Programmes for a need; those the message's topic words point to (LED → ゼロエミ) come first."""
+    matches = s.toolkit.find_programmes(need=s.message, profile=profile)
+    top = [m for m in matches if m.score > 0] or matches
+    rank = {pid: i for i, pid in enumerate(topical)}
+    top = sorted(top, key=lambda m: rank.get(m.programme_id, len(rank)))  # stable: the tool's order
+    items = bullets(
+        f"**{m.name}** — {m.status}" + (f"（{'、'.join(m.reasons)}）" if m.reasons else "") for m in top
+    )
+    for m in top:
+        cite(s.toolkit, [s.toolkit.programme(m.programme_id).summary.source])
+    return Section(render("find", items=items)), [m.programme_id for m in top]
+
+
+# --- related notes and passages -----------------------------------------------------------------
