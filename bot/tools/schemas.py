@@ -95,7 +95,9 @@ class ToolSpec:
 
 
 def _run_grant(programme: Programme, args: CalculateGrantArgs) -> BaseModel:
-    return calculate_grant(programme, GrantInput.model_validate(args.model_dump(exclude={"programme_id"})))
+    # Validate from the attributes, not a JSON dump: a dump would turn Fraction facts into text.
+    fields = {name: getattr(args, name) for name in GrantInput.model_fields}
+    return calculate_grant(programme, GrantInput.model_validate(fields))
 
 
 def _run_recommend(programme: Programme, args: RecommendCategoryArgs) -> BaseModel:

@@ -98,3 +98,25 @@ def test_invalid_arguments(programmes: dict[str, Programme], arguments: dict[str
 def test_unknown_programme(programmes: dict[str, Programme]) -> None:
     with pytest.raises(UnknownProgrammeError, match="tokyo-saf-air-cargo"):
         run_tool("check_eligibility", {"programme_id": "nope"}, programmes)
+
+
+def test_calculate_grant_keeps_numeric_percent_facts() -> None:
+    """A percent given as a number (JSON 40, or Fraction(40)) reaches the category conditions."""
+    from fractions import Fraction
+
+    from bot.config import PROJECT_ROOT
+    from bot.knowledge.loader import load_knowledge
+    from bot.tools.schemas import run_tool
+
+    programmes = load_knowledge(PROJECT_ROOT / "knowledge").programmes
+    for pct in (40, Fraction(40)):
+        result = run_tool(
+            "calculate_grant",
+            {
+                "programme_id": "tokyo-zero-emission-energy-saving",
+                "eligible_cost_yen": 12_000_000,
+                "facts": {"self_plan": True, "co2_reduction_pct": pct},
+            },
+            programmes,
+        )
+        assert result["amount_yen"] == 8_000_000, result
