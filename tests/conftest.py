@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
 
 from bot.config import PROJECT_ROOT, Settings, load_settings
 from bot.deps import Deps, build_deps
@@ -47,3 +48,8 @@ def fresh_deps(fresh_settings: Settings) -> Iterator[Deps]:
     deps = build_deps(fresh_settings)
     yield deps
     deps.close()
+
+
+# Property tests check behaviour, never speed: a loaded 2-core CI machine must not fail them.
+settings.register_profile("grant-advisor", deadline=None)
+settings.load_profile("grant-advisor")

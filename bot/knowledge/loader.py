@@ -87,9 +87,7 @@ def _parse_yaml(path: Path, text: str, line_offset: int) -> tuple[yaml.Node | No
     return node, data
 
 
-def _validate(
-    model: type[M], data: Any, node: yaml.Node | None, path: Path, line_offset: int
-) -> M:
+def _validate(model: type[M], data: Any, node: yaml.Node | None, path: Path, line_offset: int) -> M:
     try:
         return model.model_validate(data)
     except ValidationError as exc:

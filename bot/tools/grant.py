@@ -1,7 +1,9 @@
 """助成額の計算 — grant calculators driven by the programme's data.
 
 ``rate_cap``: amount = min(rounded(eligible cost × rate), cap), the category given or chosen by
-its conditions; ``worksheet``: a form's numbered lines (see :mod:`bot.tools.worksheet`).
+its conditions; the eligible cost is a total, per-item costs, or a total plus items added on top of
+it (``additional_costs``: 「設計費200万も足したら」), each addition shown in the steps;
+``worksheet``: a form's numbered lines (see :mod:`bot.tools.worksheet`).
 Money is int yen and rates are ``Fraction``; nothing here knows any particular programme.
 """
 
@@ -30,6 +32,7 @@ from bot.tools.conditions import (
     missing_facts,
 )
 from bot.tools.grant_models import (
+    AdditionalCostsWithoutTotalError,
     ConflictingCostsError,
     CostLine,
     ExcludedCostLine,
@@ -56,6 +59,10 @@ from bot.tools.worksheet import (
 )
 
 COST_FACT = "eligible_cost_yen"
+WORKSHEET_IGNORES_ADDITIONS = (
+    "この制度は様式の各行から計算するため、上乗せする経費（additional_costs）も使っていません。"
+    "各行の金額を入力してください。"
+)
 
 
 @dataclass(frozen=True)
@@ -84,10 +91,13 @@ def calculate_grant(programme: Programme, inputs: GrantInput) -> GrantResult:
     calc = programme.calculation
     if calc is None:
         return no_calculation_result(programme)
-    check_not_negative(inputs)
+    check_cost_inputs(inputs)
     facts = coerce_facts(programme.inputs, inputs.facts)
     if isinstance(calc, WorksheetCalculation):
-        return calculate_worksheet_grant(programme, calc, inputs, facts)
+        result = calculate_worksheet_grant(programme, calc, inputs, facts)
+        if not inputs.additional_costs:
+            return result
+        return result.model_copy(update={"warnings": [*result.warnings, WORKSHEET_IGNORES_ADDITIONS]})
     return _calculate_rate_cap(programme, calc, inputs, facts)
 
 
@@ -107,13 +117,19 @@ def no_calculation_result(programme: Programme) -> GrantResult:
     )
 
 
-def check_not_negative(inputs: GrantInput) -> None:
-    """Refuse negative costs (with a Japanese and an English message)."""
+def check_cost_inputs(inputs: GrantInput) -> None:
+    """Refuse negative costs, and costs to add without the total they are added to (with a
+    Japanese and an English message)."""
     if inputs.eligible_cost_yen is not None and inputs.eligible_cost_yen < 0:
         raise NegativeAmountError("対象経費", "The eligible cost", inputs.eligible_cost_yen)
     for item, amount in inputs.costs.items():
         if amount < 0:
             raise NegativeAmountError(f"経費「{item}」", f"Cost '{item}'", amount)
+    for item, amount in inputs.additional_costs.items():
+        if amount < 0:
+            raise NegativeAmountError(f"上乗せする経費「{item}」", f"Additional cost '{item}'", amount)
+    if inputs.additional_costs and inputs.eligible_cost_yen is None:
+        raise AdditionalCostsWithoutTotalError()
 
 
 # --- rate × cost, capped -------------------------------------------------------------------
@@ -139,6 +155,21 @@ def resolve_costs(calc: RateCapCalculation, costs: Mapping[str, int]) -> dict[st
     return resolved
 
 
+def resolve_additional_costs(
+    calc: RateCapCalculation, costs: Mapping[str, int], additional: Mapping[str, int]
+) -> dict[str, int]:
+    """The costs to add on top of the total, by item id (as :func:`resolve_costs`); an item also
+    given in ``costs`` (already resolved) is refused."""
+    added = resolve_costs(calc, additional)
+    for item_id in added:
+        if item_id in costs:
+            raise ConflictingCostsError(
+                f"経費項目「{item_id}」が経費（costs）と上乗せする経費（additional_costs）の両方に入力されています",
+                f"Cost item '{item_id}' was given both in costs and in additional_costs",
+            )
+    return added
+
+
 def find_category(calc: RateCapCalculation, given: str) -> Category:
     """The category with this id (or name)."""
     for category in calc.categories:
@@ -153,22 +184,35 @@ def evaluate_category(category: Category, facts: Mapping[str, object]) -> Condit
 
 
 def compute_rate_cap(
-    calc: RateCapCalculation, category: Category, eligible_total: int | None, costs: Mapping[str, int]
+    calc: RateCapCalculation,
+    category: Category,
+    eligible_total: int | None,
+    costs: Mapping[str, int],
+    added: Mapping[str, int] | None = None,
 ) -> RateCapComputation:
-    """min(rounded(eligible × rate), cap) over the category's eligible items, with the steps."""
+    """min(rounded(eligible × rate), cap) over the category's eligible items, with the steps.
+
+    The eligible cost is ``eligible_total`` (plus the ``added`` items the category counts) or the
+    sum of the category's items in ``costs``; items the category does not count are excluded.
+    """
     included, excluded = _split_costs(calc, category, costs)
     if eligible_total is not None and included:
         raise ConflictingCostsError(
             "対象経費の合計と、対象となる経費項目の金額の両方が入力されています。どちらか一方にしてください",
             "Give either the eligible-cost total or per-item eligible costs, not both",
         )
-    eligible = eligible_total if eligible_total is not None else sum(line.amount_yen for line in included)
+    if added and eligible_total is None:
+        raise AdditionalCostsWithoutTotalError()
+    plus, plus_excluded = _split_costs(calc, category, added or {})
+    base = eligible_total if eligible_total is not None else sum(line.amount_yen for line in included)
+    eligible = base + sum(line.amount_yen for line in plus)
     product = Fraction(eligible) * category.rate
     rounded, rounding_text = round_product(product, calc.rounding)
     amount = rounded if category.cap_yen is None else min(rounded, category.cap_yen)
+    excluded = [*excluded, *plus_excluded]
     steps = [
         _category_step(category),
-        *_cost_steps(eligible_total, included, excluded),
+        *_cost_steps(eligible_total, included, plus, excluded, eligible),
         f"対象経費 {format_yen_plain(eligible)} × 助成率 {format_rate(category.rate)}"
         f" = {format_exact_yen(product)}{rounding_text}",
         cap_step(category.cap_yen, amount < rounded, amount),
@@ -178,7 +222,7 @@ def compute_rate_cap(
         amount=amount,
         capped=amount < rounded,
         rounded=bool(rounding_text),
-        included=included,
+        included=[*included, *plus],
         excluded=excluded,
         steps=steps,
     )
@@ -220,14 +264,21 @@ def _category_step(category: Category) -> str:
 
 
 def _cost_steps(
-    eligible_total: int | None, included: list[CostLine], excluded: list[ExcludedCostLine]
+    eligible_total: int | None,
+    included: list[CostLine],
+    added: list[CostLine],
+    excluded: list[ExcludedCostLine],
+    eligible: int,
 ) -> list[str]:
-    if eligible_total is not None:
+    if eligible_total is not None and added:
+        parts = " + ".join(f"{line.name} {format_yen_plain(line.amount_yen)}" for line in added)
+        total = format_yen_plain(eligible_total)
+        first = f"対象経費 = 合計額 {total} + {parts} = {format_yen_plain(eligible)}"
+    elif eligible_total is not None:
         first = f"対象経費 {format_yen_plain(eligible_total)}（合計額として入力）"
     elif included:
         parts = " + ".join(f"{line.name} {format_yen_plain(line.amount_yen)}" for line in included)
-        total = sum(line.amount_yen for line in included)
-        first = f"対象経費 = {parts} = {format_yen_plain(total)}"
+        first = f"対象経費 = {parts} = {format_yen_plain(eligible)}"
     else:
         first = "対象経費 0円（対象となる経費の入力なし）"
     dropped = [f"対象外: {x.name} {format_yen_plain(x.amount_yen)}（{x.reason}）" for x in excluded]
@@ -256,25 +307,30 @@ def _calculate_rate_cap(
     programme: Programme, calc: RateCapCalculation, inputs: GrantInput, facts: Mapping[str, object]
 ) -> GrantResult:
     costs = resolve_costs(calc, inputs.costs)
+    added = resolve_additional_costs(calc, costs, inputs.additional_costs)
     if inputs.category is not None:
         category = find_category(calc, inputs.category)
         notes = _explicit_notes(programme, category, evaluate_category(category, facts), facts)
-        return _rate_cap_result(programme, calc, category, inputs, costs, notes)
+        return _rate_cap_result(programme, calc, category, inputs, costs, added, notes)
     evaluations = [(category, evaluate_category(category, facts)) for category in calc.categories]
     met = [category for category, result in evaluations if result.value is True]
     if not met:
         return _no_category_result(programme, evaluations, facts)
-    category = max(met, key=lambda c: _amount_or_zero(calc, c, inputs.eligible_cost_yen, costs))
+    category = max(met, key=lambda c: _amount_or_zero(calc, c, inputs.eligible_cost_yen, costs, added))
     notes = CategoryNotes(True, _implicit_warnings(programme, category, met, evaluations), [])
-    return _rate_cap_result(programme, calc, category, inputs, costs, notes)
+    return _rate_cap_result(programme, calc, category, inputs, costs, added, notes)
 
 
 def _amount_or_zero(
-    calc: RateCapCalculation, category: Category, eligible_total: int | None, costs: Mapping[str, int]
+    calc: RateCapCalculation,
+    category: Category,
+    eligible_total: int | None,
+    costs: Mapping[str, int],
+    added: Mapping[str, int],
 ) -> int:
     if eligible_total is None and not costs:
         return 0
-    return compute_rate_cap(calc, category, eligible_total, costs).amount
+    return compute_rate_cap(calc, category, eligible_total, costs, added).amount
 
 
 def _rate_cap_result(
@@ -283,6 +339,7 @@ def _rate_cap_result(
     category: Category,
     inputs: GrantInput,
     costs: Mapping[str, int],
+    added: Mapping[str, int],
     notes: CategoryNotes,
 ) -> GrantResult:
     ref = category_ref(category)
@@ -302,7 +359,7 @@ def _rate_cap_result(
             missing=[*notes.missing, question],
             message=f"{category_label(category)}の{question.question}",
         )
-    comp = compute_rate_cap(calc, category, inputs.eligible_cost_yen, costs)
+    comp = compute_rate_cap(calc, category, inputs.eligible_cost_yen, costs, added)
     unstated = [UNSTATED_NOTE] if comp.rounded and not calc.rounding.stated else []
     items = [item.source for item in calc.cost_items if item.id in category.eligible_items]
     sources = [category.source, *items, *(x.source for x in comp.excluded)]

@@ -40,6 +40,14 @@ class WorksheetLineValue(BaseModel):
     source: SourceRef
 
 
+ADDITIONAL_COSTS_DESCRIPTION = (
+    "対象経費の合計（eligible_cost_yen）に上乗せする経費項目ID→金額（円）。"
+    "ユーザーが『〜も足したら』と言った場合のみ / cost item id → amount in yen to ADD on top of"
+    " eligible_cost_yen (only when the user adds items to a total given earlier); items the category"
+    " does not count are listed as excluded"
+)
+
+
 class GrantInput(BaseModel):
     """Inputs of ``calculate_grant``: the category (optional), the costs and the applicant's facts."""
 
@@ -57,6 +65,7 @@ class GrantInput(BaseModel):
     costs: dict[str, int] = Field(
         default_factory=dict, description="経費項目ID→金額（円） / cost item id → amount in yen"
     )
+    additional_costs: dict[str, int] = Field(default_factory=dict, description=ADDITIONAL_COSTS_DESCRIPTION)
     facts: dict[str, FactValue] = Field(
         default_factory=dict,
         description="申請者の事実（入力名→値） / applicant facts and worksheet inputs by name",
@@ -170,6 +179,20 @@ class ConflictingCostsError(InputError):
     """Costs given twice (a total and per-item eligible costs, or one item under two names)."""
 
     code = "conflicting_costs"
+
+
+class AdditionalCostsWithoutTotalError(InputError):
+    """Costs to add on top of a total, given without the total."""
+
+    code = "additional_costs_without_total"
+
+    def __init__(self) -> None:
+        super().__init__(
+            "上乗せする経費（additional_costs）は、対象経費の合計（eligible_cost_yen）と一緒に入力してください。"
+            "合計額がない場合は、経費項目ごとの金額（costs）として入力してください",
+            "additional_costs are added to eligible_cost_yen and need it;"
+            " without a total, give per-item costs",
+        )
 
 
 class NegativeAmountError(InputError):

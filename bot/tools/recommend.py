@@ -13,12 +13,13 @@ from bot.knowledge.models import Category, Programme, RateCapCalculation
 from bot.tools.conditions import MissingFact, coerce_facts, describe_failures, missing_facts
 from bot.tools.grant import (
     RateCapComputation,
-    check_not_negative,
+    check_cost_inputs,
     compute_rate_cap,
     cost_question,
     evaluate_category,
     find_category,
     no_calculation_result,
+    resolve_additional_costs,
     resolve_costs,
 )
 from bot.tools.grant_models import CategoryOption, GrantInput, Recommendation, category_label, category_ref
@@ -32,23 +33,31 @@ def recommend_category(
     facts: Mapping[str, object],
     costs: Mapping[str, int] | None = None,
     eligible_cost_yen: int | None = None,
+    additional_costs: Mapping[str, int] | None = None,
 ) -> Recommendation:
     """申請区分を比較し、要件を満たす区分と助成額が最大の区分を示す。
 
     Compare the programme's categories for an applicant: met / not met / unknown (with the
     missing facts), the amount each would pay for the given costs, the best one, and one
-    Japanese line per category such as 「区分3: 対象 → 800万円」.
+    Japanese line per category such as 「区分3: 対象 → 800万円」. ``additional_costs`` are
+    added on top of ``eligible_cost_yen`` where the category counts them, as in calculate_grant.
     """
     calc = programme.calculation
     if not isinstance(calc, RateCapCalculation) or not calc.categories:
         message = no_calculation_result(programme).message if calc is None else NO_CATEGORIES
         return Recommendation(programme_id=programme.id, programme_name=programme.name.value, message=message)
-    check_not_negative(GrantInput(costs=dict(costs or {}), eligible_cost_yen=eligible_cost_yen))
+    inputs = GrantInput(
+        costs=dict(costs or {}),
+        eligible_cost_yen=eligible_cost_yen,
+        additional_costs=dict(additional_costs or {}),
+    )
+    check_cost_inputs(inputs)
     coerced = coerce_facts(programme.inputs, facts)
-    resolved = resolve_costs(calc, costs or {})
+    resolved = resolve_costs(calc, inputs.costs)
+    added = resolve_additional_costs(calc, resolved, inputs.additional_costs)
     priced = eligible_cost_yen is not None or bool(resolved)
     options = [
-        _option(programme, calc, category, coerced, eligible_cost_yen, resolved, priced)
+        _option(programme, calc, category, coerced, eligible_cost_yen, resolved, added, priced)
         for category in calc.categories
     ]
     best = _best_option([option for option in options if option.status == "met"], priced)
@@ -87,10 +96,11 @@ def _option(
     facts: Mapping[str, object],
     eligible_total: int | None,
     costs: Mapping[str, int],
+    added: Mapping[str, int],
     priced: bool,
 ) -> CategoryOption:
     result = evaluate_category(category, facts)
-    comp = compute_rate_cap(calc, category, eligible_total, costs) if priced else None
+    comp = compute_rate_cap(calc, category, eligible_total, costs, added) if priced else None
     status: Literal["met", "not_met", "unknown"] = (
         "met" if result.value is True else "not_met" if result.value is False else "unknown"
     )

@@ -20,7 +20,7 @@ from bot.knowledge.models import Programme
 from bot.tools.conditions import FactValue
 from bot.tools.eligibility import EligibilityResult, check_eligibility
 from bot.tools.grant import calculate_grant
-from bot.tools.grant_models import GrantInput, GrantResult, Recommendation
+from bot.tools.grant_models import ADDITIONAL_COSTS_DESCRIPTION, GrantInput, GrantResult, Recommendation
 from bot.tools.recommend import recommend_category
 from bot.tools.status import StatusResult, application_status
 
@@ -46,6 +46,7 @@ class RecommendCategoryArgs(BaseModel):
         description="対象経費の合計（円） / total eligible cost",
         json_schema_extra={"minimum": 0},
     )
+    additional_costs: dict[str, int] = Field(default_factory=dict, description=ADDITIONAL_COSTS_DESCRIPTION)
 
 
 class CheckEligibilityArgs(BaseModel):
@@ -101,7 +102,9 @@ def _run_grant(programme: Programme, args: CalculateGrantArgs) -> BaseModel:
 
 
 def _run_recommend(programme: Programme, args: RecommendCategoryArgs) -> BaseModel:
-    return recommend_category(programme, args.facts, args.costs, args.eligible_cost_yen)
+    return recommend_category(
+        programme, args.facts, args.costs, args.eligible_cost_yen, args.additional_costs
+    )
 
 
 def _run_eligibility(programme: Programme, args: CheckEligibilityArgs) -> BaseModel:

@@ -63,9 +63,7 @@ def test_remove_ungrounded_lines_keeps_the_rest() -> None:
 
 def test_an_intermediate_figure_stated_as_the_grant_is_caught() -> None:
     """cost × rate before the cap is in the steps, but it is not the grant amount."""
-    call = CALL.model_copy(
-        update={"result": {**CALL.result, "steps": ["80,000,000円 × 3/4 = 60,000,000円"]}}
-    )
+    call = CALL.model_copy(update={"result": {**CALL.result, "steps": ["80,000,000円 × 3/4 = 60,000,000円"]}})
     report = check_grounding(EngineReply(answer="助成額は6,000万円です。", tool_calls=[call]), AS_OF)
     assert [f.text for f in report.ungrounded] == ["6,000万円"]
 

@@ -12,8 +12,15 @@ from hypothesis import strategies as st
 
 from bot.errors import InputError
 from bot.knowledge.models import Programme
-from bot.tools.grant import calculate_grant, compute_rate_cap, find_category, resolve_costs
+from bot.tools.grant import (
+    WORKSHEET_IGNORES_ADDITIONS,
+    calculate_grant,
+    compute_rate_cap,
+    find_category,
+    resolve_costs,
+)
 from bot.tools.grant_models import (
+    AdditionalCostsWithoutTotalError,
     ConflictingCostsError,
     GrantInput,
     NegativeAmountError,
@@ -281,6 +288,34 @@ def test_total_plus_excluded_costs_is_allowed(simple_grant: Programme) -> None:
         ({"costs": {"travel": 1}}, UnknownCostItemError, "design（設計費）"),
         ({"eligible_cost_yen": 1, "costs": {"design": 1}}, ConflictingCostsError, "両方"),
         ({"costs": {"tax": 1, "消費税": 1}}, ConflictingCostsError, "2回"),
+        # additional_costs: only on top of a total, resolved and checked like costs
+        ({"additional_costs": {"design": 1}}, AdditionalCostsWithoutTotalError, "eligible_cost_yen"),
+        (
+            {"costs": {"equipment": 1}, "additional_costs": {"design": 1}},
+            AdditionalCostsWithoutTotalError,
+            "合計額がない場合",
+        ),
+        (
+            {"eligible_cost_yen": 1, "additional_costs": {"design": -1}},
+            NegativeAmountError,
+            "上乗せする経費「design」",
+        ),
+        ({"eligible_cost_yen": 1, "additional_costs": {"travel": 1}}, UnknownCostItemError, "travel"),
+        (
+            {"eligible_cost_yen": 1, "additional_costs": {"tax": 1, "消費税": 1}},
+            ConflictingCostsError,
+            "2回",
+        ),
+        (
+            {"eligible_cost_yen": 1, "costs": {"tax": 1}, "additional_costs": {"税": 1}},
+            ConflictingCostsError,
+            "additional_costs）の両方",
+        ),
+        (
+            {"eligible_cost_yen": 1, "costs": {"design": 1}, "additional_costs": {"equipment": 1}},
+            ConflictingCostsError,
+            "対象経費の合計と",
+        ),
     ],
 )
 def test_invalid_inputs_raise_bilingual_input_errors(
@@ -290,6 +325,186 @@ def test_invalid_inputs_raise_bilingual_input_errors(
         grant(simple_grant, **fields)
     assert text in caught.value.message_ja and caught.value.message_en
     assert isinstance(caught.value, InputError)
+
+
+# --- costs added on top of a total (「設計費200万も足したら」) ------------------------------------
+
+
+TAX_REASON = "間接経費は対象外"
+WORKS_REASON = "区分名onlyの助成対象経費ではありません（対象: 設計費・設備費）"
+
+
+@pytest.mark.parametrize(
+    ("fields", "eligible", "amount", "cost_step", "excluded"),
+    [
+        (
+            {"eligible_cost_yen": 300, "additional_costs": {"design": 150}},
+            450,
+            300,
+            "対象経費 = 合計額 300円 + 設計費 150円 = 450円",
+            [],
+        ),
+        (
+            {"eligible_cost_yen": 300, "additional_costs": {"設計費": 150, "equipment": 60}},
+            510,
+            340,
+            "対象経費 = 合計額 300円 + 設計費 150円 + 設備費 60円 = 510円",
+            [],
+        ),
+        (  # an item the category does not count is excluded, not added
+            {"eligible_cost_yen": 300, "additional_costs": {"works": 90}},
+            300,
+            200,
+            "対象経費 300円（合計額として入力）",
+            [("works", 90, WORKS_REASON)],
+        ),
+        (  # an item the programme excludes, by its alias
+            {"eligible_cost_yen": 300, "additional_costs": {"税": 30}},
+            300,
+            200,
+            "対象経費 300円（合計額として入力）",
+            [("tax", 30, TAX_REASON)],
+        ),
+        (
+            {
+                "eligible_cost_yen": 300,
+                "costs": {"tax": 30},
+                "additional_costs": {"design": 150, "works": 90},
+            },
+            450,
+            300,
+            "対象経費 = 合計額 300円 + 設計費 150円 = 450円",
+            [("tax", 30, TAX_REASON), ("works", 90, WORKS_REASON)],
+        ),
+        (  # the addition crosses the cap
+            {"eligible_cost_yen": 1_500_000, "additional_costs": {"design": 3}},
+            1_500_003,
+            1_000_000,
+            "対象経費 = 合計額 1,500,000円 + 設計費 3円 = 1,500,003円",
+            [],
+        ),
+        (
+            {"eligible_cost_yen": 0, "additional_costs": {"design": 0}},
+            0,
+            0,
+            "対象経費 = 合計額 0円 + 設計費 0円 = 0円",
+            [],
+        ),
+        (  # an empty addition is the plain total
+            {"eligible_cost_yen": 300, "additional_costs": {}},
+            300,
+            200,
+            "対象経費 300円（合計額として入力）",
+            [],
+        ),
+    ],
+)
+def test_additional_costs_are_added_to_the_total_by_the_calculator(
+    simple_grant: Programme,
+    fields: dict[str, Any],
+    eligible: int,
+    amount: int,
+    cost_step: str,
+    excluded: list[tuple[str, int, str]],
+) -> None:
+    result = grant(simple_grant, **fields)
+    assert result.status == "calculated"
+    assert (result.eligible_cost_yen, result.amount_yen) == (eligible, amount)
+    assert result.steps[1] == cost_step
+    assert [(x.item, x.amount_yen, x.reason) for x in result.excluded] == excluded
+    assert [f"対象外: {x.name} {x.amount_yen:,}円（{x.reason}）" for x in result.excluded] == result.steps[
+        2 : 2 + len(excluded)
+    ]
+    assert f"対象経費 {eligible:,}円 × 助成率 2/3" in result.steps[2 + len(excluded)]
+    # cost_items: the added items the category counts
+    assert sum(line.amount_yen for line in result.cost_items) == eligible - fields["eligible_cost_yen"]
+
+
+@pytest.mark.parametrize(
+    ("facts", "category", "amount", "capped", "cost_step"),
+    [
+        (  # 区分3: 2/3 of 19,500,000 = 13,000,000 → the 10,000,000 cap
+            {"self_plan": True, "co2_reduction_t": "5t"},
+            "3",
+            10_000_000,
+            True,
+            "対象経費 = 合計額 17,500,000円 + 設計費 2,000,000円 = 19,500,000円",
+        ),
+        (  # 区分1: 3/4 of 19,500,000 = 14,625,000
+            {"co2_reduction_t": "30t", "self_plan": False, "diagnosis_consulting": False},
+            "1",
+            14_625_000,
+            False,
+            "対象経費 = 合計額 17,500,000円 + 設計費 2,000,000円 = 19,500,000円",
+        ),
+    ],
+)
+def test_zero_emission_total_plus_design(
+    zero_emission: Programme,
+    facts: dict[str, Any],
+    category: str,
+    amount: int,
+    capped: bool,
+    cost_step: str,
+) -> None:
+    result = grant(
+        zero_emission, facts=facts, eligible_cost_yen=17_500_000, additional_costs={"設計費": 2_000_000}
+    )
+    assert (result.category.id, result.amount_yen, result.capped) == (category, amount, capped)
+    assert result.eligible_cost_yen == 19_500_000 and cost_step in result.steps
+    assert [line.item for line in result.cost_items] == ["design"] and result.excluded == []
+
+
+@pytest.mark.parametrize(
+    ("is_sme", "eligible", "amount", "excluded"),
+    [
+        (True, 2_000_000, 1_333_333, []),  # 2/3 of 1,000,000 + 1,000,000
+        (False, 1_000_000, 500_000, ["ghg_calculation"]),  # not an eligible cost of 中小企業以外
+    ],
+)
+def test_carbon_credit_additions_follow_the_category(
+    carbon_credit: Programme, is_sme: bool, eligible: int, amount: int, excluded: list[str]
+) -> None:
+    result = grant(
+        carbon_credit,
+        facts={"is_sme": is_sme},
+        eligible_cost_yen=1_000_000,
+        additional_costs={"排出量算定": 1_000_000},
+    )
+    assert (result.eligible_cost_yen, result.amount_yen) == (eligible, amount)
+    assert [x.item for x in result.excluded] == excluded
+    if excluded:
+        assert result.excluded[0].reason.startswith("中小企業以外の助成対象経費ではありません")
+        assert result.excluded[0].source in result.sources
+
+
+def test_the_category_is_chosen_on_the_total_with_the_additions(build: Any) -> None:
+    calc = build.rate_cap(
+        [
+            build.category("a", "1/2", None, ["design", "equipment"]),
+            build.category("b", "2/3", None, ["equipment"]),
+        ]
+    )
+    programme = build.programme(calculation=calc)
+    assert grant(programme, eligible_cost_yen=600).category.id == "b"  # 400 > 300
+    result = grant(programme, eligible_cost_yen=600, additional_costs={"design": 600})
+    assert (result.category.id, result.amount_yen) == ("a", 600)  # 1,200 × 1/2 > 600 × 2/3
+    assert result.warnings[0].startswith("複数の申請区分（区分名a、区分名b）の要件を満たします")
+
+
+def test_compute_rate_cap_refuses_additions_without_a_total(simple_grant: Programme) -> None:
+    calc = simple_grant.calculation
+    category = calc.categories[0]  # type: ignore[union-attr]
+    with pytest.raises(AdditionalCostsWithoutTotalError) as caught:
+        compute_rate_cap(calc, category, None, {"equipment": 1}, {"design": 1})  # type: ignore[arg-type]
+    assert "additional_costs" in caught.value.message_en
+
+
+def test_worksheet_says_the_additions_are_not_used(jver: Programme) -> None:
+    result = grant(jver, eligible_cost_yen=1, additional_costs={"design": 1})
+    assert result.calculation == "worksheet"
+    assert result.warnings[-1] == WORKSHEET_IGNORES_ADDITIONS
+    assert "対象経費の合計は使っていません" in result.warnings[0]
 
 
 def test_no_cap_and_a_stated_rounding_rule(build: Any) -> None:
@@ -375,3 +590,22 @@ def test_real_categories_are_bounded_and_monotone(
             assert low.amount <= math.floor(cost * category.rate)
             assert category.cap_yen is None or low.amount <= category.cap_yen
             assert high.amount >= low.amount
+
+
+@settings(max_examples=100, deadline=None)
+@given(rate=RATES, cap=CAPS, total=COSTS, added=st.integers(0, 10**9), other=st.integers(0, 10**9))
+def test_additional_costs_properties(
+    build: Any, rate: Fraction, cap: int | None, total: int, added: int, other: int
+) -> None:
+    """An added item the category counts is the same as a larger total; one it does not count
+    changes nothing but the excluded list."""
+    programme = _category_programme(build, rate, cap)
+    plus = grant(programme, eligible_cost_yen=total, additional_costs={"design": added, "works": other})
+    same = grant(programme, eligible_cost_yen=total + added)
+    assert (plus.amount_yen, plus.eligible_cost_yen, plus.capped) == (
+        same.amount_yen,
+        same.eligible_cost_yen,
+        same.capped,
+    )
+    assert [(x.item, x.amount_yen) for x in plus.excluded] == [("works", other)]
+    assert f"対象経費 = 合計額 {total:,}円 + 設計費 {added:,}円 = {total + added:,}円" in plus.steps

@@ -8,7 +8,13 @@ import pytest
 
 from bot.knowledge.models import Programme
 from bot.tools.grant import calculate_grant
-from bot.tools.grant_models import GrantInput, NegativeAmountError, UnknownCostItemError
+from bot.tools.grant_models import (
+    AdditionalCostsWithoutTotalError,
+    ConflictingCostsError,
+    GrantInput,
+    NegativeAmountError,
+    UnknownCostItemError,
+)
 from bot.tools.recommend import NO_CATEGORIES, recommend_category
 
 SELF_PLAN = {"diagnosis_consulting": False, "self_plan": True}
@@ -78,6 +84,46 @@ def test_carbon_credit_non_sme(carbon_credit: Programme) -> None:
     ]
 
 
+@pytest.mark.parametrize(
+    ("facts", "lines", "best"),
+    [
+        (  # 10,500,000 + 設計費 1,500,000 = 12,000,000: 区分3 2/3 → 800万円
+            {"co2_reduction_t": "5t", **SELF_PLAN},
+            [
+                "区分1: 要件未達（年間CO2削減量（t-CO2） 5t < 28t）",
+                "区分2: 要件未達（省エネコンサルティング及び省エネ診断に基づく実施か: いいえ（必要: はい））",
+                "区分3: 対象 → 800万円",
+            ],
+            ("3", 8_000_000),
+        ),
+        (  # the same 12,000,000: 区分1 3/4 → 900万円 beats 区分3 2/3 → 800万円
+            {"co2_reduction_t": 30, **SELF_PLAN},
+            [
+                "区分1: 対象 → 900万円",
+                "区分2: 要件未達（省エネコンサルティング及び省エネ診断に基づく実施か: いいえ（必要: はい））",
+                "区分3: 対象 → 800万円",
+            ],
+            ("1", 9_000_000),
+        ),
+    ],
+)
+def test_additional_costs_are_compared_on_the_same_eligible_cost(
+    zero_emission: Programme, facts: dict[str, Any], lines: list[str], best: tuple[str, int]
+) -> None:
+    result = recommend_category(
+        zero_emission, facts, eligible_cost_yen=10_500_000, additional_costs={"設計費": 1_500_000}
+    )
+    assert result.lines == lines
+    assert result.best is not None and (result.best.id, result.best_amount_yen) == best
+
+
+def test_additional_costs_a_category_does_not_count(carbon_credit: Programme) -> None:
+    result = recommend_category(
+        carbon_credit, {"is_sme": False}, eligible_cost_yen=1_000_000, additional_costs={"ghg_calculation": 1}
+    )
+    assert result.lines[1] == "中小企業以外: 対象 → 50万円"
+
+
 def test_programmes_without_categories(jver: Programme, meti: Programme) -> None:
     assert recommend_category(jver, {}).message == NO_CATEGORIES
     assert recommend_category(jver, {}).options == []
@@ -91,6 +137,12 @@ def test_invalid_costs(zero_emission: Programme) -> None:
         recommend_category(zero_emission, {}, eligible_cost_yen=-1)
     with pytest.raises(UnknownCostItemError):
         recommend_category(zero_emission, {}, {"lunch": 1})
+    with pytest.raises(AdditionalCostsWithoutTotalError):
+        recommend_category(zero_emission, {}, additional_costs={"design": 1})
+    with pytest.raises(NegativeAmountError):
+        recommend_category(zero_emission, {}, eligible_cost_yen=1, additional_costs={"design": -1})
+    with pytest.raises(ConflictingCostsError):
+        recommend_category(zero_emission, {}, {"equipment": 1}, 1, {"design": 1})
 
 
 def test_rate_cap_without_categories(build: Any) -> None:

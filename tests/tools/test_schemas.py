@@ -31,8 +31,22 @@ def test_every_tool_has_a_schema_and_a_bilingual_description() -> None:
 
 def test_schemas_describe_the_inputs() -> None:
     grant = tool_schema("calculate_grant")["parameters"]["properties"]
-    assert set(grant) == {"programme_id", "category", "eligible_cost_yen", "costs", "facts"}
+    assert set(grant) == {
+        "programme_id",
+        "category",
+        "eligible_cost_yen",
+        "costs",
+        "additional_costs",
+        "facts",
+    }
     assert grant["eligible_cost_yen"]["minimum"] == 0
+    recommend = tool_schema("recommend_category")["parameters"]["properties"]
+    assert set(recommend) == {"programme_id", "facts", "costs", "eligible_cost_yen", "additional_costs"}
+    for properties in (grant, recommend):
+        added = properties["additional_costs"]
+        assert added["type"] == "object" and added["additionalProperties"]["type"] == "integer"
+        assert "eligible_cost_yen" in added["description"] and "ADD on top of" in added["description"]
+        assert "〜も足したら" in added["description"]
     status = tool_schema("application_status")["parameters"]
     assert set(status["required"]) == {"programme_id", "as_of"}
     assert tool_schema("calculate_grant")["result"]["properties"]["rate"]["anyOf"][0]["type"] == "string"
@@ -98,6 +112,30 @@ def test_invalid_arguments(programmes: dict[str, Programme], arguments: dict[str
 def test_unknown_programme(programmes: dict[str, Programme]) -> None:
     with pytest.raises(UnknownProgrammeError, match="tokyo-saf-air-cargo"):
         run_tool("check_eligibility", {"programme_id": "nope"}, programmes)
+
+
+@pytest.mark.parametrize(
+    ("tool", "field", "expected"),
+    [
+        ("calculate_grant", "amount_yen", 8_000_000),
+        ("recommend_category", "best_amount_yen", 8_000_000),
+    ],
+)
+def test_run_tool_adds_additional_costs_to_the_total(
+    programmes: dict[str, Programme], tool: str, field: str, expected: int
+) -> None:
+    """10,500,000 + 設計費 1,500,000 = 12,000,000; 区分3: 2/3 → 8,000,000."""
+    result = run_tool(
+        tool,
+        {
+            "programme_id": "tokyo-zero-emission-energy-saving",
+            "facts": {"self_plan": True, "co2_reduction_t": 5},
+            "eligible_cost_yen": 10_500_000,
+            "additional_costs": {"design": 1_500_000},
+        },
+        programmes,
+    )
+    assert result[field] == expected
 
 
 def test_calculate_grant_keeps_numeric_percent_facts() -> None:

@@ -46,7 +46,8 @@ def amount(s: Situation) -> Section:
 
 
 def cost_arguments(s: Situation) -> dict[str, Any]:
-    """facts, and the costs: per item if given, else the total (a rate-cap programme only)."""
+    """facts, and the costs: per item if given, else the total (a rate-cap programme only) and the
+    items the user added on top of it (the calculator adds them, 「設計費200万も足したら」)."""
     kwargs: dict[str, Any] = {"facts": s.facts}
     if s.costs:
         kwargs["costs"] = s.costs
@@ -54,6 +55,8 @@ def cost_arguments(s: Situation) -> dict[str, Any]:
         s.programme and s.programme.calculation, RateCapCalculation
     ):
         kwargs["eligible_cost_yen"] = s.eligible_cost_yen
+        if s.slots.get("added_costs"):
+            kwargs["additional_costs"] = dict(s.slots["added_costs"])
     return kwargs
 
 
@@ -239,14 +242,6 @@ def comparison(s: Situation) -> Section:
         notes=bullets(n.value for n in notes),
     )
     return ask(text, missing) if missing else Section(text)
-
-
-def cost_question_for(programme: Programme) -> str:
-    calc = programme.calculation
-    if isinstance(calc, RateCapCalculation):
-        items = "・".join(item.name for item in calc.cost_items)
-        return f"追加分を含めた対象経費（{items}）の合計額はいくらですか？"
-    return "追加分を含めた対象経費の合計額はいくらですか？"
 
 
 def _if_category(s: Situation, category: str, kwargs: dict[str, Any]) -> str:

@@ -46,6 +46,7 @@ RELATED_INTENTS = frozenset(
 ASKS_WITH_COSTS = frozenset({"eligibility", "eligible_costs", "rate_cap", "general"})
 CARRY_INTENTS = ("amount", "comparison", "eligibility")
 TRANSIENT_SLOTS = ("pending_intent", "pending_fact", "last_intent", "programme_id")
+ADDED_COSTS = "added_costs"  # items added on top of the eligible total (「設計費200万も足したら」)
 _ORDER = {pid: i for i, pid in enumerate((ZE, CC, SAF, JVER, METI))}
 _ADD = re.compile(r"足(し|す|せ)|追加|加え|プラス|含め")
 _BETWEEN = re.compile(r"(違い|比較|比べ|どっちの制度|どちらの制度)(?!.*区分)")
@@ -80,8 +81,6 @@ class _Turn:
         self.programmes = toolkit.programmes
         self.slots: dict[str, Any] = {k: v for k, v in ctx.slots.items() if v is not None}
         self.hits: list[SearchHit] | None = None
-        self.ask_total = False
-        self.added_to_total = False
         self.others: list[str] = []
         self.topical: list[str] = []
 
@@ -209,25 +208,21 @@ class _Turn:
     def _update_slots(self, ext: Extraction, plan: _Plan, previous: str | None) -> None:
         pid = plan.programme.id if plan.programme else previous
         if pid is not None and previous is not None and pid != previous:
-            for key in (*COST_SLOTS, "category"):  # another programme's costs are not this one's
+            for key in (*COST_SLOTS, ADDED_COSTS, "category"):  # another programme's costs are not this one's
                 if key not in ext.changes:
                     self.slots.pop(key, None)
         costs = ext.changes.get("costs")
-        total = self.slots.get("eligible_cost_yen")
-        if costs and total and _ADD.search(self.ctx.message):
-            # 「設計費200万も足したら」 on top of an unitemised total. The new items can join the total
-            # only when every category counts them (the calculator then shows the new total);
-            # otherwise ask for the new eligible total rather than guess what it contains.
-            programme = plan.programme
-            if programme is not None and _counted_everywhere(programme, costs):
-                ext.changes["eligible_cost_yen"] = int(total) + sum(costs.values())
-                ext.changes["costs"] = None
-                self.added_to_total = True
-            else:
-                self.ask_total = True
-                ext.changes.pop("costs")
-                ext.changes.pop("eligible_cost_yen", None)
+        if costs and self.slots.get("eligible_cost_yen") is not None and _ADD.search(self.ctx.message):
+            # 「設計費200万も足したら」 on top of an unitemised total: the total stays, the new items go
+            # to the calculator as additional_costs. It adds the items the category counts (the
+            # steps show the sum) and lists the others as excluded, with the reason.
+            ext.changes.pop("costs")
+            ext.changes.pop("eligible_cost_yen", None)
+            added = self.slots.get(ADDED_COSTS)
+            ext.changes[ADDED_COSTS] = {**(added if isinstance(added, dict) else {}), **costs}
             costs = None
+        elif set(COST_SLOTS) & set(ext.changes):
+            ext.changes[ADDED_COSTS] = None  # a new total (「合計は2,000万円です」) or new items
         if costs and isinstance(self.slots.get("costs"), dict) and not _ONLY.search(self.ctx.message):
             ext.changes["costs"] = {
                 **self.slots["costs"],
@@ -269,13 +264,6 @@ class _Turn:
         )
         sections: list[tuple[str, Section]] = []
         programmes: list[str] = []
-        if self.ask_total and plan.programme is not None:
-            plan.intents = ["amount"]
-            question = answers.cost_question_for(plan.programme)
-            text = render("common.ask_total") + "\n\n" + render("common.follow_up", question=question)
-            sections.append(("amount", Section(text, follow_up=[question], pending_fact="eligible_cost_yen")))
-            programmes.append(plan.programme.id)
-            plan.intents = []
         for intent in plan.intents:
             section, ids = self._answer(intent, situation)
             sections.append((intent, section))
@@ -286,8 +274,6 @@ class _Turn:
         parts += [section.text for _, section in sections]
         if plan.programme is not None and set(plan.intents) & RELATED_INTENTS:
             parts.append(related(situation))
-        if self.added_to_total:
-            parts.append(render("common.added_to_total"))
         if ext.approximate:
             parts.append(render("common.approximate"))
         if ext.bounded:
@@ -398,7 +384,7 @@ class _Turn:
         units = {"co2_reduction_t": "t", "co2_reduction_pct": "%", "haneda_narita_share_pct": "%"}
         profile: dict[str, Any] = {}
         for key, value in sorted(self.slots.items()):
-            if key in TRANSIENT_SLOTS or key in COST_SLOTS or key in ("industry",):
+            if key in TRANSIENT_SLOTS or key in COST_SLOTS or key in (ADDED_COSTS, "industry"):
                 continue
             profile[key] = f"{value}{units[key]}" if key in units else value
         return profile
@@ -406,14 +392,6 @@ class _Turn:
     def _programme_list(self) -> str:
         ordered = sorted(self.programmes.values(), key=lambda p: (_ORDER.get(p.id, len(_ORDER)), p.id))
         return bullets(f"{p.name.value}（{p.publisher.value}）" for p in ordered)
-
-
-def _counted_everywhere(programme: Programme, costs: dict[str, int]) -> bool:
-    """Whether every category of the programme counts every one of these cost items."""
-    calc = programme.calculation
-    if not isinstance(calc, RateCapCalculation):
-        return False
-    return all(item in category.eligible_items for category in calc.categories for item in costs)
 
 
 __all__ = ["Intent", "OfflineEngine"]

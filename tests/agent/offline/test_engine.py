@@ -171,21 +171,118 @@ def test_category_comparison_and_equal_amounts(dialogue: MakeDialogue) -> None:
     assert "同額" in second.answer and "800万円" in second.answer
 
 
-def test_adding_an_item_every_category_counts_to_an_earlier_total(dialogue: MakeDialogue) -> None:
+def grant_call(reply: EngineReply) -> dict[str, object]:
+    calls = [call for call in reply.tool_calls if call.name == "calculate_grant"]
+    assert len(calls) == 1
+    return calls[0].arguments
+
+
+# 「〜も足したら」 on top of an earlier total: the calculator adds the items (additional_costs) and
+# shows the sum in its steps; the figures below are calculate_grant's.
+@pytest.mark.parametrize(
+    ("first_message", "added_message", "total", "added", "amounts", "steps"),
+    [
+        (  # 区分3: 17,500,000 × 2/3 → the 10,000,000 cap; 19,500,000 × 2/3 = 13,000,000 → the cap again
+            "ゼロエミの省エネ助成、自社計画でCO2削減5トン、経費1,750万円ならいくら？",
+            "設計費２００万も足したらどう？",
+            17_500_000,
+            {"design": 2_000_000},
+            ("1,000万円", "1,000万円"),
+            (
+                "対象経費 = 合計額 17,500,000円 + 設計費 2,000,000円 = 19,500,000円",
+                "対象経費 19,500,000円 × 助成率 2/3 = 13,000,000円",
+                "助成上限額 10,000,000円 を適用 → 助成額 10,000,000円",
+            ),
+        ),
+        (  # 区分3: 10,500,000 × 2/3 = 7,000,000; 12,000,000 × 2/3 = 8,000,000
+            "ゼロエミの省エネ助成、自社計画でCO2削減5トン、経費1,050万円ならいくら？",
+            "設計費１５０万も足したらどう？",
+            10_500_000,
+            {"design": 1_500_000},
+            ("700万円", "800万円"),
+            (
+                "対象経費 = 合計額 10,500,000円 + 設計費 1,500,000円 = 12,000,000円",
+                "対象経費 12,000,000円 × 助成率 2/3 = 8,000,000円",
+                "助成上限額 10,000,000円 以内 → 助成額 8,000,000円",
+            ),
+        ),
+        (  # 区分1: 24,000,000 × 3/4 = 18,000,000; 26,000,000 × 3/4 = 19,500,000
+            "ゼロエミの補助金、LEDと空調で2,400万円、削減30t。いくら？",
+            "設計費200万も足したらどう？",
+            24_000_000,
+            {"design": 2_000_000},
+            ("1,800万円", "1,950万円"),
+            (
+                "対象経費 = 合計額 24,000,000円 + 設計費 2,000,000円 = 26,000,000円",
+                "対象経費 26,000,000円 × 助成率 3/4 = 19,500,000円",
+            ),
+        ),
+    ],
+)
+def test_an_item_added_to_an_earlier_total_is_added_by_the_calculator(
+    dialogue: MakeDialogue,
+    first_message: str,
+    added_message: str,
+    total: int,
+    added: dict[str, int],
+    amounts: tuple[str, str],
+    steps: tuple[str, ...],
+) -> None:
     chat = dialogue()
-    chat.say("ゼロエミの補助金、LEDと空調で2,400万円、削減30t。いくら？")
-    reply = chat.say("設計費200万も足したらどう？")
-    assert "1,950万円" in reply.answer  # (24,000,000 + 2,000,000) × 3/4, by the calculator
-    assert "対象経費 26,000,000円" in reply.answer
-    assert reply.follow_up == []
+    first = chat.say(first_message)
+    assert f"の助成額は {amounts[0]} です" in first.answer
+    assert grant_call(first)["eligible_cost_yen"] == total and not grant_call(first)["additional_costs"]
+
+    second = chat.say(added_message)
+    arguments = grant_call(second)
+    assert arguments["eligible_cost_yen"] == total  # the earlier total, unchanged
+    assert arguments["additional_costs"] == added  # the addition is the calculator's to make
+    assert arguments["costs"] == {}
+    assert f"の助成額は {amounts[1]} です" in second.answer
+    for step in steps:
+        assert f"- {step}" in second.answer  # the tool's steps, shown as they are
+    assert second.follow_up == []
+    assert check_grounding(second, chat.as_of).ok
+    assert chat.slots["eligible_cost_yen"] == total and chat.slots["added_costs"] == added
+    assert "costs" not in chat.slots
 
 
-def test_adding_an_item_some_category_excludes_asks_for_the_new_total(dialogue: MakeDialogue) -> None:
+def test_a_new_total_replaces_the_added_items(dialogue: MakeDialogue) -> None:
+    chat = dialogue()
+    chat.say("ゼロエミの省エネ助成、自社計画でCO2削減5トン、経費1,050万円ならいくら？")
+    chat.say("設計費１５０万も足したらどう？")
+    assert chat.slots["added_costs"] == {"design": 1_500_000}
+    reply = chat.say("合計は2,000万円です")
+    assert "added_costs" not in chat.slots and reply.slot_changes["added_costs"] is None
+    arguments = grant_call(reply)
+    assert (arguments["eligible_cost_yen"], arguments["additional_costs"]) == (20_000_000, {})
+    assert "対象経費 20,000,000円（合計額として入力）" in reply.answer
+    assert "区分3の助成額は 1,000万円 です" in reply.answer  # 20,000,000 × 2/3 → the cap
+
+
+def test_an_added_item_the_category_does_not_count_is_reported_as_excluded(dialogue: MakeDialogue) -> None:
     chat = dialogue()
     chat.say("カーボンクレジットの助成、大企業です。経費300万円。いくら？")
     reply = chat.say("算定費100万も足したらどう？")
-    assert reply.follow_up and "合計額" in reply.follow_up[0]
-    assert chat.slots["pending_fact"] == "eligible_cost_yen"
+    arguments = grant_call(reply)
+    assert (arguments["eligible_cost_yen"], arguments["additional_costs"]) == (
+        3_000_000,
+        {"ghg_calculation": 1_000_000},
+    )
+    assert "対象外とした経費" in reply.answer
+    assert "中小企業以外の助成対象経費ではありません" in reply.answer
+    assert "- 対象経費 3,000,000円（合計額として入力）" in reply.answer  # nothing added
+    assert "中小企業以外の助成額は 100万円 です" in reply.answer
+    assert reply.follow_up == []
+
+
+def test_switching_programme_drops_the_added_items(dialogue: MakeDialogue) -> None:
+    chat = dialogue()
+    chat.say("ゼロエミで経費1,200万円、自社計画で5t減。いくら？")
+    chat.say("設計費100万も追加したら？")
+    assert chat.slots["added_costs"] == {"design": 1_000_000}
+    chat.say("カーボンクレジットの助成だといくら？")
+    assert "added_costs" not in chat.slots and "eligible_cost_yen" not in chat.slots
 
 
 def test_switching_programme_drops_the_other_programmes_costs(dialogue: MakeDialogue) -> None:
