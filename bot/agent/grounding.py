@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import functools
 import logging
 import re
 from collections.abc import Iterable
@@ -17,7 +18,7 @@ from fractions import Fraction
 from typing import Any
 
 from bot.agent.base import EngineReply
-from bot.tools.figures import Figure, extract_figures, same_figure
+from bot.tools.figures import Figure, extract_figures
 from bot.tools.parsing import find_yen_mentions
 
 log = logging.getLogger(__name__)
@@ -40,14 +41,27 @@ class GroundingReport:
         return not self.ungrounded
 
 
-def collect_evidence(reply: EngineReply, as_of: dt.date) -> list[Figure]:
-    """Figures stated by the reply's tool calls and citations (title, section, quote), and the as-of date."""
-    evidence = [Figure("date", as_of, as_of.isoformat())]
+FigureKey = tuple[str, object]
+
+
+def figure_keys(figure: Figure) -> list[FigureKey]:
+    """The keys under which a figure backs another: its kind and value, and rate ↔ percent."""
+    keys: list[FigureKey] = [(figure.kind, figure.value)]
+    if figure.kind == "rate" and isinstance(figure.value, Fraction):
+        keys.append(("percent", figure.value * 100))
+    return keys
+
+
+def collect_evidence(reply: EngineReply, as_of: dt.date) -> set[FigureKey]:
+    """Keys of the figures stated by the reply's tool calls, its citations (title, section,
+    quote) and the as-of date."""
+    evidence: set[FigureKey] = {("date", as_of)}
     for call in reply.tool_calls:
-        evidence += _figures_in_json(call.arguments)
-        evidence += _figures_in_json(call.result)
+        _add_json(call.arguments, evidence)
+        _add_json(call.result, evidence)
     for citation in reply.citations:
-        evidence += extract_figures(f"{citation.title}\n{citation.section}\n{citation.quote}")
+        for text in (citation.title, citation.section, citation.quote):
+            _add_text(text, evidence)
     return evidence
 
 
@@ -58,14 +72,24 @@ def check_grounding(reply: EngineReply, as_of: dt.date) -> GroundingReport:
     *the grant* (助成額は…, もらえる…) must be an ``amount_yen`` a calculator returned — an
     intermediate figure such as cost × rate before the cap is evidence, but not a grant amount.
     """
-    evidence = collect_evidence(reply, as_of)
     figures = extract_figures(reply.answer)
-    ungrounded = [f for f in figures if not any(same_figure(f, e) or _same_amount(f, e) for e in evidence)]
+    evidence = collect_evidence(reply, as_of) if figures else set()
+    ungrounded = [f for f in figures if not any(key in evidence for key in figure_keys(f))]
     granted = _granted_amounts(reply)
     ungrounded += [f for f in amount_claims(reply.answer) if f.value not in granted and f not in ungrounded]
     if ungrounded:
         log.warning("ungrounded figures in answer: %s", [f.text for f in ungrounded])
     return GroundingReport(figures=figures, ungrounded=ungrounded)
+
+
+@functools.lru_cache(maxsize=16384)
+def _text_keys(text: str) -> frozenset[FigureKey]:
+    """The figure keys of a text; cached, since the same passages and steps recur every turn."""
+    return frozenset(key for figure in extract_figures(text) for key in figure_keys(figure))
+
+
+def _add_text(text: str, evidence: set[FigureKey]) -> None:
+    evidence.update(_text_keys(text))
 
 
 def amount_claims(text: str) -> list[Figure]:
@@ -103,37 +127,25 @@ def remove_ungrounded_lines(answer: str, ungrounded: Iterable[Figure]) -> str:
     return "\n".join(kept)
 
 
-def _same_amount(figure: Figure, evidence: Figure) -> bool:
-    """A yen amount is also backed by a bare integer of the same value in a tool result."""
-    return figure.kind == "yen" and evidence.kind == "yen" and figure.value == evidence.value
-
-
-def _figures_in_json(data: Any) -> list[Figure]:
-    found: list[Figure] = []
-    _walk(data, found)
-    return found
-
-
-def _walk(node: Any, found: list[Figure]) -> None:
+def _add_json(node: Any, evidence: set[FigureKey]) -> None:
     if isinstance(node, dict):
         for key, value in node.items():
-            _walk_value(str(key), value, found)
+            _add_value(str(key), value, evidence)
     elif isinstance(node, list):
         for item in node:
-            _walk(item, found)
+            _add_json(item, evidence)
     elif isinstance(node, str):
-        found += extract_figures(node)
+        _add_text(node, evidence)
 
 
-def _walk_value(key: str, value: Any, found: list[Figure]) -> None:
+def _add_value(key: str, value: Any, evidence: set[FigureKey]) -> None:
     if isinstance(value, bool):
         return
     if isinstance(value, int):
-        found.append(Figure("yen", value, str(value)))
-        found.append(Figure("tonnes", Fraction(value), str(value)))
-        found.append(Figure("percent", Fraction(value), str(value)))
+        evidence.update({("yen", value), ("tonnes", Fraction(value)), ("percent", Fraction(value))})
         return
     if isinstance(value, str) and key in {"rate", "factor"}:
         with contextlib.suppress(ValueError, ZeroDivisionError):
-            found.append(Figure("rate", Fraction(value), value))
-    _walk(value, found)
+            rate = Fraction(value)
+            evidence.update({("rate", rate), ("percent", rate * 100)})
+    _add_json(value, evidence)
