@@ -111,6 +111,33 @@ class Settings(BaseSettings):
         default=False, description="Also log request bodies (user messages) in the access log"
     )
 
+    # --- Slack (bot/channels/slack) ------------------------------------------------------------
+    slack_bot_token: SecretStr | None = Field(
+        default=None,
+        validation_alias=AliasChoices("SLACK_BOT_TOKEN", "ADVISOR_SLACK_BOT_TOKEN"),
+        description="Bot token (xoxb-…); with the signing secret it mounts POST /slack/events",
+    )
+    slack_signing_secret: SecretStr | None = Field(
+        default=None,
+        validation_alias=AliasChoices("SLACK_SIGNING_SECRET", "ADVISOR_SLACK_SIGNING_SECRET"),
+        description="Signing secret that verifies requests from Slack (HTTP mode)",
+        repr=False,  # not even its name in logs of the settings
+    )
+    slack_app_token: SecretStr | None = Field(
+        default=None,
+        validation_alias=AliasChoices("SLACK_APP_TOKEN", "ADVISOR_SLACK_APP_TOKEN"),
+        description="App-level token (xapp-…, connections:write) for `advisor slack --socket`",
+    )
+    slack_api_base_url: str = Field(
+        default="https://slack.com/api/",
+        description="Base URL of the Slack Web API (tests point it at a fake server)",
+    )
+    slack_handoff_channel: str | None = Field(
+        default=None,
+        validation_alias=AliasChoices("SLACK_HANDOFF_CHANNEL", "ADVISOR_SLACK_HANDOFF_CHANNEL"),
+        description="Channel id where conversations handed off to staff are announced",
+    )
+
     @field_validator("allowed_origins", mode="before")
     @classmethod
     def _split_origins(cls, value: object) -> object:

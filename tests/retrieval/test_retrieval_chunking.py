@@ -159,3 +159,43 @@ def test_property_tables_whole_and_no_text_lost(parts: list[str]) -> None:
                 while start > 0 and lines[start - 1].startswith("|"):
                     start -= 1
                 assert lines[start].startswith("| 区分")  # every row sits under its header
+
+
+CRITERIA_BODY = """\
+# 4. 採択基準
+
+環境省及び審査委員会は、以下に掲げる基準により審査を行い、補助事業者を選定します。
+
+## (1) 地域興し事業
+
+- ア 事業の実現可能性が高いもの。
+
+# 5. 留意事項
+
+{long_lead}
+
+## (1) 既助成事業の応募の禁止
+
+- 他の補助金を受けている事業は応募できません。
+""".format(long_lead="長い前文です。" * 40)
+
+
+def test_context_holds_programme_names_and_short_parent_text(tmp_path: Path) -> None:
+    path = write_source(tmp_path / "kb", "doc-a", "文書A", CRITERIA_BODY)
+    chunks = chunk_document(load_source(path), CONFIG, ["地域興し支援事業", "J-VER創出支援", "J-VER創出支援"])
+    child = next(c for c in chunks if c.section == "4. 採択基準 > (1) 地域興し事業")
+    assert child.context.splitlines() == [
+        "地域興し支援事業、J-VER創出支援",  # names once each, in order
+        "環境省及び審査委員会は、以下に掲げる基準により審査を行い、補助事業者を選定します。",
+    ]
+    assert child.lexical_text == f"{child.search_text.splitlines()[0]}\n{child.context}\n{child.text}"
+    assert "審査" not in child.text and "審査" not in child.search_text  # shown and embedded text unchanged
+    parent = next(c for c in chunks if c.section == "4. 採択基準")
+    assert parent.context == "地域興し支援事業、J-VER創出支援"  # a section is not its own parent
+    long_parent_child = next(c for c in chunks if c.section.endswith("既助成事業の応募の禁止"))
+    assert "長い前文" not in long_parent_child.context  # a long parent body is left out
+
+
+def test_chunk_without_context_searches_its_plain_text(tmp_path: Path) -> None:
+    chunk = doc_chunks(tmp_path, ZERO_EMISSION_BODY)[0]
+    assert chunk.context == "" and chunk.lexical_text == chunk.search_text

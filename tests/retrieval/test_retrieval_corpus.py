@@ -59,3 +59,15 @@ def test_no_table_of_the_corpus_is_split(corpus_settings: Settings) -> None:
 def test_corpus_chunk_count_is_sensible(corpus_retriever: Retriever) -> None:
     assert 20 <= len(corpus_retriever.chunks) <= 400
     assert len({c.chunk_id for c in corpus_retriever.chunks}) == len(corpus_retriever.chunks)
+
+
+def test_every_passage_of_a_programme_document_carries_its_aliases(corpus_settings: Settings) -> None:
+    knowledge = load_knowledge(corpus_settings.knowledge_dir)
+    chunks = chunk_knowledge(knowledge, ChunkingConfig())
+    for source_id, doc in knowledge.sources.items():
+        programmes = [knowledge.programmes[pid] for pid in doc.meta.programmes]
+        names = [name for p in programmes for name in (p.name.value, *p.aliases)]
+        for chunk in chunks[source_id]:
+            assert all(name in chunk.context for name in names), f"{chunk.chunk_id}: aliases missing"
+            assert not chunk.context or chunk.context not in chunk.search_text  # BM25 only, not embedded
+    assert sum(bool(doc.meta.programmes) for doc in knowledge.sources.values()) >= 5

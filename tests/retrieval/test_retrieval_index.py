@@ -11,11 +11,12 @@ import pytest
 from chromadb.config import Settings as ChromaSettings
 from retrieval_fakes import CountingEmbedder, FailingEmbedder, HashEmbedder, write_source
 
-from bot.config import Settings
+from bot.config import Settings, load_settings
 from bot.errors import IndexMissingError
 from bot.knowledge.loader import KnowledgeBase, load_knowledge
 from bot.retrieval import layout
 from bot.retrieval.index import IndexBuildError, build_index, open_retriever
+from bot.retrieval.models import Chunk
 from bot.retrieval.vectorstore import collection_name_for
 
 QUERY = "助成上限額 申請区分"
@@ -219,3 +220,34 @@ def test_first_build_failure_leaves_no_index(
         build_index(fixture_settings, fixture_knowledge, embedder=FailingEmbedder(HashEmbedder(), 1))
     with pytest.raises(IndexMissingError):
         open_retriever(fixture_settings, HashEmbedder())
+
+
+def test_index_of_an_older_format_asks_for_a_rebuild_then_builds_from_scratch(
+    fixture_settings: Settings, fixture_knowledge: KnowledgeBase
+) -> None:
+    old = build_index(fixture_settings, fixture_knowledge, embedder=HashEmbedder())
+    manifest_path = live_dir(fixture_settings) / "manifest.json"
+    data = json.loads(manifest_path.read_text(encoding="utf-8"))
+    data["format"] = layout.MANIFEST_FORMAT - 1
+    manifest_path.write_text(json.dumps(data), encoding="utf-8")
+    with pytest.raises(IndexMissingError, match="advisor index") as info:
+        open_retriever(fixture_settings, HashEmbedder())
+    assert f"format {layout.MANIFEST_FORMAT - 1}" in info.value.message_en
+    counting = CountingEmbedder(HashEmbedder())
+    report = build_index(fixture_settings, fixture_knowledge, embedder=counting)  # no crash: a full build
+    assert report.embedded_chunks == report.chunks == old.chunks and report.reused_chunks == 0
+    assert open_retriever(fixture_settings, counting).search(QUERY, k=1, mode="bm25").hits
+
+
+def test_chunks_keep_their_bm25_context_on_disk(tmp_path: Path) -> None:
+    body = "# 基準\n\n次の基準で審査します。\n\n## (1) 地域\n\n- ア 実現性\n"
+    write_source(tmp_path / "knowledge", "doc-a", "文書A", body)
+    settings = load_settings(data_dir=tmp_path / "data", knowledge_dir=tmp_path / "knowledge")
+    build_index(settings, load_knowledge(settings.knowledge_dir), embedder=HashEmbedder())
+    stored = json.loads((live_dir(settings) / "chunks.json").read_text(encoding="utf-8"))
+    contexts = {c["section"]: c["context"] for c in stored}
+    assert contexts == {"基準": "", "基準 > (1) 地域": "次の基準で審査します。"}
+    hits = open_retriever(settings, HashEmbedder()).search("審査", k=5, mode="bm25").hits
+    assert {h.section for h in hits} == {"基準", "基準 > (1) 地域"}  # the child matches through its context
+    assert all("審査" not in h.text for h in hits if h.section == "基準 > (1) 地域")  # shown text unchanged
+    assert Chunk.from_dict({k: v for k, v in stored[0].items() if k != "context"}).context == ""

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from bot.retrieval.lexical import JapaneseTokenizer, LexicalIndex
-from bot.retrieval.synonyms import SYNONYM_GROUPS, expand_query, find_groups
+from bot.retrieval.synonyms import SYNONYM_GROUPS, era_terms, expand_query, find_groups
 
 
 @pytest.fixture(scope="module")
@@ -100,3 +100,44 @@ def test_own_words_outweigh_expansions(lexical: LexicalIndex) -> None:
 def test_no_match_gives_no_hits(lexical: LexicalIndex, tokenizer: JapaneseTokenizer) -> None:
     assert lexical.search("ペンギン", 3) == []
     assert LexicalIndex(tokenizer, []).search("助成", 3) == []
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        ("独法でも応募できる？", {"独立行政法人", "申請"}),
+        ("市町村は対象？", {"地方公共団体", "自治体"}),
+        ("書類の宛て先はどこ", {"提出先", "送付先"}),
+        ("フォワーダーです", {"貨物代理店"}),
+        ("荷主の要件", {"支援対象者"}),
+        ("コンサル料は出る？", {"コンサルティング"}),
+        ("排出量を計算する費用", {"算定", "経費"}),
+        ("店舗が3か所", {"事業所"}),
+        ("申し込めますか", {"申請", "応募"}),
+    ],
+)
+def test_domain_vocabulary_groups(query: str, expected: set[str]) -> None:
+    assert expected <= set(expand_query(query))
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        ("去年(R6)も使った", ["令和6年度", "2024年度"]),
+        ("Ｒ５年度に申請済み", ["令和5年度", "2023年度"]),
+        ("H22年度の公募", ["平成22年度", "2010年度"]),
+        ("令和７年度の募集", ["2025年度"]),
+        ("令和元年度から", ["令和1年度", "2019年度"]),
+        ("2024年度に利用", ["令和6年度"]),
+        ("H2ステーションの補助", []),  # hydrogen, not 平成2年
+        ("R32冷媒のエアコン", []),  # a refrigerant, not 令和32年
+        ("R410Aの機器", []),
+        ("CO2を30%削減", []),
+    ],
+)
+def test_era_terms_spell_fiscal_years_both_ways(query: str, expected: list[str]) -> None:
+    assert era_terms(query) == expected
+
+
+def test_era_terms_are_part_of_the_expansion() -> None:
+    assert {"令和6年度", "2024年度"} <= set(expand_query("R6の補助金"))
