@@ -7,7 +7,7 @@ ADVISOR := $(VENV)/bin/advisor
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test test-st lint typecheck index bench clean
+.PHONY: run test test-st eval index bench clean
 
 $(VENV)/.installed: pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -15,10 +15,11 @@ $(VENV)/.installed: pyproject.toml
 	$(PY) -m pip install -q -e '.[dev]'
 	touch $@
 
-# Run the product (offline by default): build the index if missing, then serve on 127.0.0.1.
+# Run the product (offline by default): build the index if missing, then serve the API and the
+# widget demo on http://$(HOST):$(PORT)/.
 run: $(VENV)/.installed
 	$(ADVISOR) index
-	$(ADVISOR) demo
+	$(ADVISOR) demo --host $(HOST) --port $(PORT)
 
 # Lint, type-check and test; pytest's exit code 5 (no tests collected) is reported as a failure.
 test: $(VENV)/.installed
@@ -27,6 +28,12 @@ test: $(VENV)/.installed
 	$(VENV)/bin/mypy bot
 	$(PY) -m pytest -m "not st" --cov=bot --cov-report=term:skip-covered || { rc=$$?; \
 	  if [ $$rc -eq 5 ]; then echo "pytest: no tests were collected (exit 5)"; fi; exit $$rc; }
+	$(MAKE) eval
+
+# The offline evaluation with its CI gate (eval/thresholds.yaml): fails when a threshold is missed.
+eval: $(VENV)/.installed
+	$(ADVISOR) index
+	$(ADVISOR) eval --llm offline
 
 # The optional sentence-transformers backend: torch's CPU build from local disk, then the extra.
 test-st: $(VENV)/.installed

@@ -17,7 +17,9 @@ COMMAND_MODULES = (
     "bot.cli.retrieval",
     "bot.cli.tools",
     "bot.cli.ask",
+    "bot.cli.serve",
     "bot.cli.evaluate",
+    "bot.cli.slack",
 )
 
 Handler = Callable[[argparse.Namespace], int]

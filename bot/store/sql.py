@@ -107,6 +107,20 @@ class SqlStore:
             row = orm.scalars(select(SessionRow).where(SessionRow.external_key == key)).one_or_none()
             return None if row is None else to_session(row)
 
+    def find_session_by_staff_ref(self, staff_ref: str) -> Session | None:
+        """The session handed off to ``staff_ref`` (e.g. a Slack thread ``<channel>:<thread_ts>``);
+        the most recently updated one should several share it."""
+        ref = check_name(staff_ref, "担当者", "staff reference", MAX_KEY_CHARS)
+        with self._read() as orm:
+            query = (
+                select(SessionRow)
+                .where(SessionRow.staff_ref == ref)
+                .order_by(SessionRow.updated_at.desc(), SessionRow.id)
+                .limit(1)
+            )
+            row = orm.scalars(query).one_or_none()
+            return None if row is None else to_session(row)
+
     def get_or_create_session(
         self, session_id: str | None, channel: str = "cli", external_key: str | None = None
     ) -> Session:

@@ -54,6 +54,11 @@ class SqlUnitOfWork:
     def session_id(self) -> str:
         return self._row.id
 
+    @property
+    def session(self) -> Session:
+        """The session as it stands inside this transaction (its row is locked)."""
+        return to_session(self._row)
+
     def add_message(self, role: Role, content: str, answer_json: Mapping[str, Any] | None = None) -> Message:
         checked_role = check_choice(role, ROLES, "発言者の種類", "role")
         text = check_text(content, self._max_chars, "メッセージ", "message")
