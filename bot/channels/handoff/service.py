@@ -17,14 +17,13 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Literal, Protocol
 
 from bot.channels.handoff.contacts import ContactsResponse, contacts_for
 from bot.channels.handoff.render import render_summary, render_user_message
 from bot.channels.handoff.summary import HandoffSummary, build_summary
+from bot.channels.locks import KeyedLocks
 from bot.channels.slack.render import SlackMessage
 from bot.errors import AdvisorError
 from bot.store.errors import SessionNotFoundError
@@ -49,8 +48,9 @@ class Poster(Protocol):
     """What the hand-off needs from Slack: post a message (in a thread), get its ts back.
     Failures raise an exception (``SlackDeliveryError`` for the real API)."""
 
-    async def post_message(self, channel: str, message: SlackMessage, *, thread_ts: str | None = None) -> str:
-        ...
+    async def post_message(
+        self, channel: str, message: SlackMessage, *, thread_ts: str | None = None
+    ) -> str: ...
 
 
 class HandoffUnavailableError(AdvisorError):
@@ -191,30 +191,6 @@ def clip(text: str, max_chars: int) -> str:
 
 
 # --- the web side ---------------------------------------------------------------------------------
-
-
-class KeyedLocks:
-    """One asyncio lock per session, dropped when nobody holds or waits for it."""
-
-    def __init__(self) -> None:
-        self._locks: dict[str, tuple[asyncio.Lock, int]] = {}
-
-    @asynccontextmanager
-    async def hold(self, key: str) -> AsyncIterator[None]:
-        lock, users = self._locks.get(key, (asyncio.Lock(), 0))
-        self._locks[key] = (lock, users + 1)
-        try:
-            async with lock:
-                yield
-        finally:
-            lock, users = self._locks[key]
-            if users == 1:
-                del self._locks[key]
-            else:
-                self._locks[key] = (lock, users - 1)
-
-    def __len__(self) -> int:
-        return len(self._locks)
 
 
 @dataclass

@@ -34,12 +34,12 @@ from bot.channels.handoff.service import (
     HandoffFailedError,
     HandoffService,
     HandoffUnavailableError,
-    KeyedLocks,
     Poster,
     handoff_channel,
     messages_after,
     session_contacts,
 )
+from bot.channels.locks import KeyedLocks
 from bot.channels.web.dependencies import DepsDep, WebState, limit_ip
 from bot.channels.web.errors import MessageTooLongError, advisor_error_response, error_body
 from bot.channels.web.schemas import SESSION_ID_MAX, ChatRequest, ErrorResponse

@@ -9,7 +9,8 @@ import pytest
 from fakes.slack_api import FakeSlackApi
 from fastapi.testclient import TestClient
 
-from bot.channels.slack.app import BackgroundTasks, KeyedLocks, SlackBot
+from bot.channels.locks import KeyedLocks
+from bot.channels.slack.app import BackgroundTasks, SlackBot
 from bot.channels.slack.dedupe import TtlSet
 from bot.deps import Deps
 
