@@ -17,10 +17,8 @@ progress goes to stderr. Usage (~1–2 min on 2 cores)::
 from __future__ import annotations
 
 import argparse
-import contextlib
 import logging
 import os
-import platform
 import shlex
 import shutil
 import sys
@@ -36,6 +34,8 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
+
+from common import machine_lines, table  # noqa: E402
 
 from bot.advisor import answer  # noqa: E402
 from bot.config import Settings, load_settings  # noqa: E402
@@ -57,38 +57,6 @@ def ms(values: Sequence[float], q: float) -> float:
 
 def fmt(value: float) -> str:
     return "—" if value != value else f"{value:,.1f}"  # NaN → dash
-
-
-def table(headers: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
-    lines = ["| " + " | ".join(headers) + " |", "|" + "|".join("---" for _ in headers) + "|"]
-    lines.extend("| " + " | ".join(row) + " |" for row in rows)
-    return "\n".join(lines)
-
-
-def machine_lines() -> list[str]:
-    """nproc, CPU model, numpy and its BLAS, OPENBLAS_* and the load average."""
-    from threadpoolctl import threadpool_info
-
-    cpu = "unknown"
-    with contextlib.suppress(OSError):
-        for line in Path("/proc/cpuinfo").read_text(encoding="utf-8").splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    blas = [
-        f"{p.get('internal_api')} {p.get('version')} kernel {p.get('architecture')}, "
-        f"{p.get('num_threads')} threads"
-        for p in threadpool_info()
-        if p.get("user_api") == "blas"
-    ]
-    openblas_env = {k: v for k, v in os.environ.items() if k.startswith("OPENBLAS_")}
-    load = os.getloadavg()
-    return [
-        f"- machine: `nproc` = {os.cpu_count()}, CPU `{cpu}`, no GPU; Python {platform.python_version()}, "
-        f"numpy {np.__version__}",
-        f"- BLAS: {'; '.join(blas) or 'none loaded'}; OPENBLAS_* in env: {openblas_env or 'none'}",
-        f"- load average at start: {load[0]:.2f} / {load[1]:.2f} / {load[2]:.2f}",
-    ]
 
 
 def prepare_data_dir(data_dir: Path | None, workdir: Path) -> tuple[Settings, str]:

@@ -42,7 +42,6 @@ import argparse
 import contextlib
 import copy
 import os
-import platform
 import re
 import shlex
 import shutil
@@ -63,6 +62,8 @@ import numpy.typing as npt
 ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
+
+from common import machine_lines, table  # noqa: E402
 
 from bot.config import Settings, load_settings  # noqa: E402
 from bot.retrieval.embeddings import Embedder, Matrix, Vector  # noqa: E402
@@ -106,44 +107,12 @@ def pair(values: Sequence[float], digits: int = 2) -> str:
     return f"{fmt(ms(values, 50), digits)} / {fmt(ms(values, 95), digits)}"
 
 
-def table(headers: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
-    lines = ["| " + " | ".join(headers) + " |", "|" + "|".join("---" for _ in headers) + "|"]
-    lines.extend("| " + " | ".join(row) + " |" for row in rows)
-    return "\n".join(lines)
-
-
 def size_label(n: int) -> str:
     return f"{n // 1000}k" if n >= 1000 and n % 1000 == 0 else str(n)
 
 
 def verdict(ok: bool) -> str:
     return "met" if ok else "**missed**"
-
-
-def machine_lines() -> list[str]:
-    """nproc, CPU model, numpy and its BLAS (kernel, threads), OPENBLAS_* and load average."""
-    from threadpoolctl import threadpool_info
-
-    cpu = "unknown"
-    with contextlib.suppress(OSError):
-        for line in Path("/proc/cpuinfo").read_text(encoding="utf-8").splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    blas = [
-        f"{p.get('internal_api')} {p.get('version')} kernel {p.get('architecture')}, "
-        f"{p.get('num_threads')} threads"
-        for p in threadpool_info()
-        if p.get("user_api") == "blas"
-    ]
-    openblas_env = {k: v for k, v in os.environ.items() if k.startswith("OPENBLAS_")}
-    load = os.getloadavg()
-    return [
-        f"- machine: `nproc` = {os.cpu_count()}, CPU `{cpu}`, no GPU; Python {platform.python_version()}, "
-        f"numpy {np.__version__}",
-        f"- BLAS: {'; '.join(blas) or 'none loaded'}; OPENBLAS_* in env: {openblas_env or 'none'}",
-        f"- load average at start: {load[0]:.2f} / {load[1]:.2f} / {load[2]:.2f}",
-    ]
 
 
 # --------------------------------------------------------------------------------------------
