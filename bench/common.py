@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import os
 import platform
+import time
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -41,3 +42,17 @@ def machine_lines() -> list[str]:
         f"- BLAS: {'; '.join(blas) or 'none loaded'}; OPENBLAS_* in env: {openblas_env or 'none'}",
         f"- load average at start: {load[0]:.2f} / {load[1]:.2f} / {load[2]:.2f}",
     ]
+
+
+def finish_report(out: list[str], started: float, output: Path | None) -> None:
+    """Close the report with the run time and load average, print it, and write it if asked."""
+    load = os.getloadavg()
+    out.append("")
+    out.append(
+        f"Run time {time.perf_counter() - started:.0f} s; load average at the end "
+        f"{load[0]:.2f} / {load[1]:.2f} / {load[2]:.2f}."
+    )
+    text = "\n".join(out)
+    print(text)
+    if output is not None:
+        output.write_text(text + "\n", encoding="utf-8")

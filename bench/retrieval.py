@@ -63,7 +63,7 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from common import machine_lines, table  # noqa: E402
+from common import finish_report, machine_lines, table  # noqa: E402
 
 from bot.config import Settings, load_settings  # noqa: E402
 from bot.retrieval.embeddings import Embedder, Matrix, Vector  # noqa: E402
@@ -899,16 +899,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             ]
         )
     out.append(table(["target", "measured", "verdict"], rows))
-    load = os.getloadavg()
-    out.append("")
-    out.append(
-        f"Run time {time.perf_counter() - started:.0f} s; load average at the end "
-        f"{load[0]:.2f} / {load[1]:.2f} / {load[2]:.2f}."
-    )
-    text = "\n".join(out)
-    print(text)
-    if args.output is not None:
-        args.output.write_text(text + "\n", encoding="utf-8")
+    finish_report(out, started, args.output)
     return 0
 
 
