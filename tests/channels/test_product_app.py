@@ -33,8 +33,3 @@ async def test_with_slack_settings_unsigned_events_are_refused(fresh_settings: S
         data_dir=fresh_settings.data_dir, slack_bot_token="xoxb-test", slack_signing_secret="secret"
     )
     assert await post_slack_event(configured) == 401
-
-
-@pytest.fixture
-def anyio_backend() -> str:
-    return "asyncio"

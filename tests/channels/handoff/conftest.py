@@ -24,39 +24,11 @@ from bot.channels.slack.app import SlackBot
 from bot.channels.web import create_app
 from bot.config import load_settings
 from bot.deps import Deps
-from bot.knowledge.loader import KnowledgeBase, load_knowledge
-from bot.retrieval.embeddings import Embedder, build_embedder
+from bot.knowledge.loader import KnowledgeBase
+from bot.retrieval.embeddings import Embedder
 from channels.slack.support import SECRET, fixed_clock
 
 HANDOFF_CHANNEL = "C0HANDOFF"
-
-
-@pytest.fixture
-def anyio_backend() -> str:
-    return "asyncio"
-
-
-@pytest.fixture(scope="session")
-def handoff_slack_server() -> Iterator[FakeSlackApi]:
-    with FakeSlackApi() as server:
-        yield server
-
-
-@pytest.fixture
-def slack(handoff_slack_server: FakeSlackApi) -> FakeSlackApi:
-    """The fake Slack Web API, with no calls recorded yet."""
-    handoff_slack_server.reset()
-    return handoff_slack_server
-
-
-@pytest.fixture(scope="session")
-def handoff_knowledge() -> KnowledgeBase:
-    return load_knowledge(load_settings().knowledge_dir)
-
-
-@pytest.fixture(scope="session")
-def handoff_embedder() -> Embedder:
-    return build_embedder(load_settings(llm=None))
 
 
 @pytest.fixture
@@ -64,8 +36,8 @@ def make_deps(
     corpus_data_dir: Path,
     tmp_path: Path,
     slack: FakeSlackApi,
-    handoff_knowledge: KnowledgeBase,
-    handoff_embedder: Embedder,
+    slack_knowledge: KnowledgeBase,
+    slack_embedder: Embedder,
 ) -> Iterator[Callable[..., Deps]]:
     """``make_deps(**settings)`` → real Deps (offline engine) with Slack and the hand-off channel
     configured unless the overrides say otherwise."""
@@ -87,7 +59,7 @@ def make_deps(
             "max_body_bytes": 64 * 1024,
         }
         values.update(overrides)
-        deps = Deps(settings=load_settings(**values), knowledge=handoff_knowledge, embedder=handoff_embedder)
+        deps = Deps(settings=load_settings(**values), knowledge=slack_knowledge, embedder=slack_embedder)
         built.append(deps)
         return deps
 

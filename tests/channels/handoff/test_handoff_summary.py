@@ -140,11 +140,11 @@ def check_snapshot(name: str, message: SlackMessage) -> None:
 
 
 def test_the_summary_has_questions_answers_facts_programmes_amounts_and_missing_facts(
-    handoff_knowledge: KnowledgeBase,
+    slack_knowledge: KnowledgeBase,
 ) -> None:
     messages, slots, calls = conversation()
 
-    summary = build_summary(session(), messages, slots, calls, handoff_knowledge.programmes)
+    summary = build_summary(session(), messages, slots, calls, slack_knowledge.programmes)
 
     assert summary.exchanges == (
         Exchange(GRANT_QUESTION, "〔助成額の試算〕区分3の助成額は 800万円 です。"),
@@ -164,7 +164,7 @@ def test_the_summary_has_questions_answers_facts_programmes_amounts_and_missing_
 
 
 def test_staff_and_system_messages_are_not_questions_and_unanswered_ones_are_kept(
-    handoff_knowledge: KnowledgeBase,
+    slack_knowledge: KnowledgeBase,
 ) -> None:
     messages = [
         message(1, "user", "人と話したい"),
@@ -173,16 +173,16 @@ def test_staff_and_system_messages_are_not_questions_and_unanswered_ones_are_kep
         message(4, "user", "電話してもいいですか？"),
     ]
 
-    summary = build_summary(session(), messages, {}, [], handoff_knowledge.programmes)
+    summary = build_summary(session(), messages, {}, [], slack_knowledge.programmes)
 
     assert summary.exchanges == (Exchange("人と話したい", ""), Exchange("電話してもいいですか？", ""))
     assert summary.programmes == summary.amounts == summary.facts == summary.missing == ()
 
 
-def test_only_the_latest_questions_are_listed(handoff_knowledge: KnowledgeBase) -> None:
+def test_only_the_latest_questions_are_listed(slack_knowledge: KnowledgeBase) -> None:
     messages = [message(n, "user", f"質問{n}") for n in range(MAX_EXCHANGES + 3)]
 
-    summary = build_summary(session(), messages, {}, [], handoff_knowledge.programmes)
+    summary = build_summary(session(), messages, {}, [], slack_knowledge.programmes)
 
     assert len(summary.exchanges) == MAX_EXCHANGES
     assert summary.earlier_questions == 3
@@ -225,9 +225,9 @@ def test_format_value(name: str, value: Any, expected: str) -> None:
 # --- Block Kit ------------------------------------------------------------------------------------
 
 
-def test_summary_snapshot(handoff_knowledge: KnowledgeBase) -> None:
+def test_summary_snapshot(slack_knowledge: KnowledgeBase) -> None:
     messages, slots, calls = conversation()
-    summary = build_summary(session(), messages, slots, calls, handoff_knowledge.programmes)
+    summary = build_summary(session(), messages, slots, calls, slack_knowledge.programmes)
 
     rendered = render_summary(summary)
 
@@ -241,15 +241,15 @@ def test_summary_snapshot(handoff_knowledge: KnowledgeBase) -> None:
     assert rendered.text.startswith("Webチャットからのご相談: SAFの助成額は？")
 
 
-def test_empty_summary_snapshot(handoff_knowledge: KnowledgeBase) -> None:
-    summary = build_summary(session(), [], {}, [], handoff_knowledge.programmes)
+def test_empty_summary_snapshot(slack_knowledge: KnowledgeBase) -> None:
+    summary = build_summary(session(), [], {}, [], slack_knowledge.programmes)
 
     check_snapshot("summary_empty", render_summary(summary))
 
 
-def test_what_users_write_is_escaped(handoff_knowledge: KnowledgeBase) -> None:
+def test_what_users_write_is_escaped(slack_knowledge: KnowledgeBase) -> None:
     hostile = "<!channel> <@U123> A&B <https://evil.example|公式>"
-    summary = build_summary(session(), [message(1, "user", hostile)], {}, [], handoff_knowledge.programmes)
+    summary = build_summary(session(), [message(1, "user", hostile)], {}, [], slack_knowledge.programmes)
 
     for rendered in (render_summary(summary), render_user_message(hostile)):
         texts = "\n".join(iter_texts(rendered.blocks))
@@ -264,9 +264,9 @@ def test_a_long_user_message_fits_slacks_limits() -> None:
     assert rendered.blocks[0]["text"]["text"].startswith("*💬 お客様*\n>長い質問です。")
 
 
-def test_the_closed_summary_loses_its_button(handoff_knowledge: KnowledgeBase) -> None:
+def test_the_closed_summary_loses_its_button(slack_knowledge: KnowledgeBase) -> None:
     messages, slots, calls = conversation()
-    original = render_summary(build_summary(session(), messages, slots, calls, handoff_knowledge.programmes))
+    original = render_summary(build_summary(session(), messages, slots, calls, slack_knowledge.programmes))
 
     closed = render_closed(original.blocks, "USTAFF0001", dt.datetime(2026, 1, 20, 2, 30, tzinfo=dt.UTC))
 

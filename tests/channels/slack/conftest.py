@@ -25,38 +25,10 @@ from bot.channels.slack.app import SlackBot
 from bot.channels.web import create_app
 from bot.config import Settings, load_settings
 from bot.deps import Deps
-from bot.knowledge.loader import KnowledgeBase, load_knowledge
-from bot.retrieval.embeddings import Embedder, build_embedder
+from bot.knowledge.loader import KnowledgeBase
+from bot.retrieval.embeddings import Embedder
 
 from .support import SECRET, fixed_clock
-
-
-@pytest.fixture
-def anyio_backend() -> str:
-    return "asyncio"
-
-
-@pytest.fixture(scope="session")
-def slack_server() -> Iterator[FakeSlackApi]:
-    with FakeSlackApi() as server:
-        yield server
-
-
-@pytest.fixture
-def slack(slack_server: FakeSlackApi) -> FakeSlackApi:
-    """The fake Slack Web API, with no calls recorded yet."""
-    slack_server.reset()
-    return slack_server
-
-
-@pytest.fixture(scope="session")
-def slack_knowledge() -> KnowledgeBase:
-    return load_knowledge(load_settings().knowledge_dir)
-
-
-@pytest.fixture(scope="session")
-def slack_embedder() -> Embedder:
-    return build_embedder(load_settings(llm=None))
 
 
 def slack_settings(data_dir: Path, base_url: str, **overrides: Any) -> Settings:
