@@ -7,8 +7,10 @@
 * :func:`render_closed` — the first message again once the hand-off is over (button removed);
 * :func:`render_ended_notice`, :func:`render_not_delivered` — small notices in the thread.
 
-Everything the user wrote is escaped (``&``, ``<``, ``>``), so it can never ping ``@channel`` or
-forge a link; Slack's limits are kept by the helpers of ``bot.channels.slack.render``.
+Everything the user wrote is escaped (``&``, ``<``, ``>``) in the blocks and in the message's
+``text`` alike, so it can never ping ``@channel`` or forge a link; Slack's limits are kept by the
+helpers of ``bot.channels.slack.render``. Staff see the case reference (相談番号), never the
+conversation id, which is the customer's credential for the chat API.
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ from zoneinfo import ZoneInfo
 
 from bot.channels.handoff.summary import Amount, HandoffSummary
 from bot.channels.slack.render import (
-    NOTIFICATION_CHARS,
+    SLACK_ID,
     Block,
     SlackMessage,
     actions,
@@ -31,9 +33,9 @@ from bot.channels.slack.render import (
     format_moment,
     header,
     link,
+    notification,
     section,
     sections,
-    truncate,
 )
 from bot.tools.parsing import format_yen
 
@@ -72,9 +74,9 @@ def render_summary(summary: HandoffSummary) -> SlackMessage:
         lines = [f"• {escape(q)}" for q in summary.missing]
         blocks.append(section("*まだ確認できていないこと*\n" + "\n".join(lines)))
     started = summary.started_at.astimezone(TOKYO)
-    about = f"会話ID `{summary.session_id}` ・ 会話の開始 {format_moment(started)}"
+    about = f"相談番号 `{summary.case_ref}` ・ 会話の開始 {format_moment(started)}"
     blocks.append(context([about, REPLY_HINT]))
-    blocks.append(actions([button("✅ 対応を終了", END_ACTION, summary.session_id, style="danger")]))
+    blocks.append(actions([button("✅ 対応を終了", END_ACTION, summary.case_ref, style="danger")]))
     return SlackMessage(text=_notification(summary), blocks=blocks)
 
 
@@ -109,7 +111,7 @@ def _amount_line(amount: Amount) -> str:
 
 def _notification(summary: HandoffSummary) -> str:
     latest = summary.exchanges[-1].question if summary.exchanges else NO_QUESTIONS
-    return truncate(f"Webチャットからのご相談: {latest}", NOTIFICATION_CHARS)
+    return notification(f"Webチャットからのご相談: {latest}")
 
 
 def render_user_message(text: str) -> SlackMessage:
@@ -117,7 +119,7 @@ def render_user_message(text: str) -> SlackMessage:
     body = escape(text)
     quoted = "\n".join(f">{line}" if line else ">" for line in body.splitlines()) or ">"
     return SlackMessage(
-        text=truncate(f"お客様: {text}", NOTIFICATION_CHARS),
+        text=notification(f"お客様: {text}"),
         blocks=[section(f"*{USER_PREFIX}*\n{quoted}")],  # cut at 3,000 characters (all of it is stored)
     )
 
@@ -125,7 +127,7 @@ def render_user_message(text: str) -> SlackMessage:
 def render_closed(original: Sequence[dict[str, Any]], user_id: str | None, when: dt.datetime) -> SlackMessage:
     """The first message once the hand-off has ended: the same blocks, the button replaced by
     who ended it and when."""
-    who = f"<@{user_id}> が" if user_id else ""
+    who = f"<@{user_id}> が" if user_id and SLACK_ID.fullmatch(user_id) else ""
     note = f"✅ {who}対応を終了しました（{format_moment(when.astimezone(TOKYO))}）"
     blocks = [dict(b) for b in original if b.get("type") != "actions"]
     blocks.append(context([note]))

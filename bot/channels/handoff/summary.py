@@ -10,7 +10,9 @@ and what the advisor still needed to know (the last answer's ``follow_up``).
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
+import hashlib
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -88,9 +90,21 @@ class Amount:
     capped: bool
 
 
+def case_reference(session_id: str) -> str:
+    """The case number (相談番号) staff see for a hand-off, e.g. ``HO-7K3FQ9P2``.
+
+    The conversation id is the customer's credential for ``/api/chat`` and its message history,
+    so it never goes to Slack; the case number is a one-way digest of it (the id cannot be
+    recovered from it) that staff can quote on the phone and that stays the same for the
+    whole conversation."""
+    digest = hashlib.sha256(f"grant-advisor case:{session_id}".encode()).digest()
+    return "HO-" + base64.b32encode(digest).decode("ascii")[:8]
+
+
 @dataclass(frozen=True)
 class HandoffSummary:
     session_id: str
+    case_ref: str
     started_at: dt.datetime
     exchanges: tuple[Exchange, ...]
     earlier_questions: int  # questions before the ones shown
@@ -113,6 +127,7 @@ def build_summary(
     involved = _programme_ids(messages, slots, tool_calls, programmes)
     return HandoffSummary(
         session_id=session.session_id,
+        case_ref=case_reference(session.session_id),
         started_at=session.created_at,
         exchanges=tuple(shown),
         earlier_questions=len(exchanges) - len(shown),

@@ -60,6 +60,7 @@ FOLLOW_UP_BUTTONS_MAX = 5
 FEEDBACK_ACTION = re.compile(r"^feedback:(up|down):([^:]+):([^:]+)$")
 SHARE_ACTION = re.compile(r"^share:([^:]+):([^:]+)$")
 FOLLOW_UP_ACTION = re.compile(r"^followup:\d+$")
+SLACK_ID = re.compile(r"[A-Z0-9]+")  # a user id as Slack sends it (U…, W…)
 
 ZWSP = "\u200b"
 ELLIPSIS = "…"
@@ -134,6 +135,13 @@ def escape(text: str) -> str:
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
+def notification(text: str, limit: int = NOTIFICATION_CHARS) -> str:
+    """A message's top-level ``text`` (what notifications and screen readers show): cut to
+    ``limit`` and escaped. Slack renders ``text`` as mrkdwn too, so outside text in it could
+    otherwise ping ``<!channel>`` or plant a disguised ``<url|label>`` link."""
+    return escape(truncate(text, limit))
+
+
 def link(url: str, label: str) -> str:
     """``<url|label>`` (a label cannot contain ``|`` or ``>``); the label alone when no URL."""
     label = escape(label).replace("|", "｜")
@@ -142,8 +150,12 @@ def link(url: str, label: str) -> str:
     return f"<{escape(url)}|{label}>"
 
 
-def markdown_to_parts(markdown: str) -> list[str]:
-    """The Markdown as mrkdwn parts: one part per stretch between horizontal rules."""
+def markdown_to_parts(markdown: str, trusted_urls: frozenset[str] = frozenset()) -> list[str]:
+    """The Markdown as mrkdwn parts: one part per stretch between horizontal rules.
+
+    A Markdown link becomes a Slack link only when its URL is one of ``trusted_urls`` (the
+    knowledge's URLs that the answer cites); any other link is shown as its label followed by
+    the URL in plain text, so text from a model or a document can never disguise a link."""
     parts: list[list[str]] = [[]]
     lines = markdown.replace("\r\n", "\n").split("\n")
     index = 0
@@ -168,16 +180,16 @@ def markdown_to_parts(markdown: str) -> list[str]:
                 index += 1
             parts[-1].extend(table_to_code(rows))
             continue
-        parts[-1].append(convert_line(line))
+        parts[-1].append(convert_line(line, trusted_urls))
     if in_fence:
         parts[-1].append("```")
     texts = ["\n".join(part).strip("\n") for part in parts]
     return [_squeeze_blank_lines(text) for text in texts if text.strip()]
 
 
-def to_mrkdwn(markdown: str) -> str:
+def to_mrkdwn(markdown: str, trusted_urls: frozenset[str] = frozenset()) -> str:
     """The whole Markdown as one mrkdwn string (rules become blank lines)."""
-    return "\n\n".join(markdown_to_parts(markdown))
+    return "\n\n".join(markdown_to_parts(markdown, trusted_urls))
 
 
 def table_to_code(rows: Sequence[str]) -> list[str]:
@@ -194,38 +206,50 @@ def table_to_code(rows: Sequence[str]) -> list[str]:
     return lines
 
 
-def convert_line(line: str) -> str:
+def convert_line(line: str, trusted_urls: frozenset[str] = frozenset()) -> str:
     """One Markdown line (not a table row or fence) as mrkdwn."""
     heading = _HEADING.match(line)
     if heading:
         text = heading.group("text").replace("**", "").strip()
-        return f"*{inline(text)}*" if text else ""
+        return f"*{inline(text, trusted_urls)}*" if text else ""
     quote = _QUOTE.match(line)
     if quote:
         rest = quote.group("rest")
         while nested := _QUOTE.match(rest):  # Slack has one level of quotes
             rest = nested.group("rest")
-        return f"> {convert_line(rest)}" if rest.strip() else ""
+        return f"> {convert_line(rest, trusted_urls)}" if rest.strip() else ""
     bullet = _BULLET.match(line)
     if bullet:
-        return f"{_indent(bullet.group('indent'))}• {inline(bullet.group('text'))}"
+        return f"{_indent(bullet.group('indent'))}• {inline(bullet.group('text'), trusted_urls)}"
     ordered = _ORDERED.match(line)
     if ordered:
-        return f"{_indent(ordered.group('indent'))}{ordered.group('num')}. {inline(ordered.group('text'))}"
-    return inline(line.rstrip())
+        number, rest = ordered.group("num"), inline(ordered.group("text"), trusted_urls)
+        return f"{_indent(ordered.group('indent'))}{number}. {rest}"
+    return inline(line.rstrip(), trusted_urls)
 
 
-def inline(text: str) -> str:
-    """Inline Markdown (code, links, emphasis) as mrkdwn, everything else escaped."""
+def inline(text: str, trusted_urls: frozenset[str] = frozenset()) -> str:
+    """Inline Markdown (code, links, emphasis) as mrkdwn, everything else escaped; links to
+    URLs outside ``trusted_urls`` become ``label（url）`` in plain text."""
     kept: list[str] = []
 
     def keep(value: str) -> str:
         kept.append(value)
         return f"\ue000{len(kept) - 1}\ue001"
 
+    def markdown_link(match: re.Match[str]) -> str:
+        url, label = match.group("url"), match.group("label")
+        if url in trusted_urls:
+            return keep(link(url, label))
+        return keep(escape(label if label == url else f"{label}（{url}）"))
+
+    def autolink(match: re.Match[str]) -> str:
+        url = match.group("url")
+        return keep(f"<{escape(url)}>" if url in trusted_urls else escape(url))
+
     text = _CODE_SPAN.sub(lambda m: keep(escape(m.group(0))), text)
-    text = _MD_LINK.sub(lambda m: keep(link(m.group("url"), m.group("label"))), text)
-    text = _AUTOLINK.sub(lambda m: keep(f"<{escape(m.group('url'))}>"), text)
+    text = _MD_LINK.sub(markdown_link, text)
+    text = _AUTOLINK.sub(autolink, text)
     text = escape(text)
     text = _ITALIC.sub(_emphasis("_"), text)
     text = _BOLD.sub(_emphasis("*"), text)
@@ -445,7 +469,7 @@ def parse_share_action(action_id: str) -> tuple[str, str] | None:
 # --- messages -------------------------------------------------------------------------------------
 
 
-def paginate(blocks: Sequence[Block], notification: str, trailer: Sequence[Block] = ()) -> list[SlackMessage]:
+def paginate(blocks: Sequence[Block], preview: str, trailer: Sequence[Block] = ()) -> list[SlackMessage]:
     """Blocks packed into messages within the per-message limits; the ``trailer`` (calculation,
     sources, buttons) stays together at the end, never in a message of its own."""
     pages = _pack(blocks)
@@ -462,8 +486,8 @@ def paginate(blocks: Sequence[Block], notification: str, trailer: Sequence[Block
     total = len(pages)
     messages: list[SlackMessage] = []
     for number, page in enumerate(pages, 1):
-        text = notification if total == 1 else f"（{number}/{total}）{notification}"
-        messages.append(SlackMessage(text=truncate(text, MESSAGE_TEXT_MAX), blocks=page))
+        text = preview if total == 1 else f"（{number}/{total}）{preview}"
+        messages.append(SlackMessage(text=notification(text, MESSAGE_TEXT_MAX), blocks=page))
     return messages
 
 
@@ -530,7 +554,8 @@ def render_answer(
     blocks: list[Block] = []
     if surface == "shared":
         blocks.append(shared_header(shared_by, question))
-    for number, part in enumerate(markdown_to_parts(_body(answer))):
+    trusted = frozenset(citation.url for citation in answer.citations)
+    for number, part in enumerate(markdown_to_parts(_body(answer), trusted)):
         if number:
             blocks.append(dict(DIVIDER))
         blocks.extend(sections(part))
@@ -547,7 +572,7 @@ def render_answer(
 
 
 def shared_header(user_id: str | None, question: str | None) -> Block:
-    who = f"<@{user_id}> さん" if user_id and re.fullmatch(r"[A-Z0-9]+", user_id) else "窓口担当"
+    who = f"<@{user_id}> さん" if user_id and SLACK_ID.fullmatch(user_id) else "窓口担当"
     texts = [f"📣 {who}が `/hojokin` の回答を共有しました"]
     if question:
         texts.append(f"質問: 「{escape(truncate(question, 500))}」")
@@ -672,12 +697,12 @@ def format_moment(moment: dt.datetime) -> str:
 def render_error(detail: str | None = None) -> SlackMessage:
     """「申し訳ありません。回答中にエラーが発生しました…」 with the user-facing reason when known."""
     text = f"{ERROR_TEXT}{detail}" if detail else f"{ERROR_TEXT}{ERROR_RETRY}"
-    return SlackMessage(text=truncate(text, NOTIFICATION_CHARS), blocks=[section(f"⚠️ {escape(text)}")])
+    return SlackMessage(text=notification(text), blocks=[section(f"⚠️ {escape(text)}")])
 
 
 def render_notice(text: str) -> SlackMessage:
     """A one-line message (plain text, escaped)."""
-    return SlackMessage(text=truncate(text, NOTIFICATION_CHARS), blocks=[section(escape(text))])
+    return SlackMessage(text=notification(text), blocks=[section(escape(text))])
 
 
 def render_thanks() -> SlackMessage:
@@ -691,7 +716,7 @@ def render_shared_notice() -> SlackMessage:
 def render_follow_up_prompt(question: str, *, reply_hint: str) -> SlackMessage:
     """A follow-up question posted into the thread, for the staff member to ask the customer."""
     text = f"❓ *確認事項*: {escape(question)}\n{reply_hint}"
-    return SlackMessage(text=truncate(f"確認事項: {question}", NOTIFICATION_CHARS), blocks=[section(text)])
+    return SlackMessage(text=notification(f"確認事項: {question}"), blocks=[section(text)])
 
 
 def render_help(command: str = "/hojokin", mention: str | None = None) -> SlackMessage:

@@ -8,6 +8,7 @@ import pytest
 from fakes.slack_api import FakeSlackApi, iter_texts
 
 from bot.channels.handoff.service import ENDED_NOTE
+from bot.channels.handoff.summary import case_reference
 from bot.channels.slack.app import SlackBot
 from bot.deps import Deps
 from channels.slack.support import STAFF
@@ -51,8 +52,11 @@ async def test_a_complete_hand_off(
     summary = summary_call(slack)
     assert summary.body["channel"] == HANDOFF_CHANNEL and "thread_ts" not in summary.body
     texts = "\n".join(iter_texts(summary.blocks))
-    for expected in (GRANT_QUESTION, SAF_QUESTION, "800万円", ZERO_NAME, SAF_NAME, missing, "対象経費", sid):
+    case = case_reference(sid)
+    for expected in (GRANT_QUESTION, SAF_QUESTION, "800万円", ZERO_NAME, SAF_NAME, missing, "対象経費", case):
         assert expected in texts, expected
+    # The conversation id is the customer's credential: it never reaches the staff channel.
+    assert sid not in summary.blocks_json and sid not in summary.body["text"]
     assert "試算した助成額" in texts and "まだ確認できていないこと" in texts
     thread_ts = summary.response["ts"]
     session = store.get_session(sid)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
+import re
 from pathlib import Path
 from typing import Any
 
@@ -26,6 +27,7 @@ from bot.channels.handoff.summary import (
     MAX_EXCHANGES,
     Exchange,
     build_summary,
+    case_reference,
     format_value,
     short_answer,
 )
@@ -233,11 +235,13 @@ def test_summary_snapshot(slack_knowledge: KnowledgeBase) -> None:
 
     check_snapshot("summary", rendered)
     texts = "\n".join(iter_texts(rendered.blocks))
-    for expected in (GRANT_QUESTION, "800万円", "試算した助成額", IS_SME_QUESTION, "対象経費", SID):
+    case = case_reference(SID)
+    for expected in (GRANT_QUESTION, "800万円", "試算した助成額", IS_SME_QUESTION, "対象経費", case):
         assert expected in texts
+    assert SID not in json.dumps(rendered.to_dict())  # the customer's credential stays out of Slack
     [buttons] = [b for b in rendered.blocks if b["type"] == "actions"]
     [end] = buttons["elements"]
-    assert (end["action_id"], end["value"], end["text"]["text"]) == (END_ACTION, SID, "✅ 対応を終了")
+    assert (end["action_id"], end["value"], end["text"]["text"]) == (END_ACTION, case, "✅ 対応を終了")
     assert rendered.text.startswith("Webチャットからのご相談: SAFの助成額は？")
 
 
@@ -252,9 +256,16 @@ def test_what_users_write_is_escaped(slack_knowledge: KnowledgeBase) -> None:
     summary = build_summary(session(), [message(1, "user", hostile)], {}, [], slack_knowledge.programmes)
 
     for rendered in (render_summary(summary), render_user_message(hostile)):
-        texts = "\n".join(iter_texts(rendered.blocks))
-        assert "<!channel>" not in texts and "<@U123>" not in texts and "<https://evil" not in texts
-        assert "&lt;!channel&gt;" in texts and "A&amp;B" in texts
+        for texts in ("\n".join(iter_texts(rendered.blocks)), rendered.text):
+            assert "<!channel>" not in texts and "<@U123>" not in texts and "<https://evil" not in texts
+            assert "&lt;!channel&gt;" in texts and "A&amp;B" in texts
+
+
+def test_the_case_reference_is_stable_short_and_not_the_conversation_id() -> None:
+    case = case_reference(SID)
+
+    assert case == case_reference(SID) and case != case_reference(SID + "x")
+    assert re.fullmatch(r"HO-[A-Z2-7]{8}", case) and SID not in case
 
 
 def test_a_long_user_message_fits_slacks_limits() -> None:

@@ -244,6 +244,8 @@ def test_action_ids_round_trip() -> None:
         ("*斜体* と ~~取消~~", "_斜体_ と ~取消~"),
         ("[公式](https://a.jp/?x=1&y=2)", "<https://a.jp/?x=1&amp;y=2|公式>"),
         ("<https://a.jp/r8/>", "<https://a.jp/r8/>"),
+        ("[公式](https://evil.example/login)", "公式（https://evil.example/login）"),
+        ("<https://evil.example/>", "https://evil.example/"),
         ("A&B <b> 1 > 0", "A&amp;B &lt;b&gt; 1 &gt; 0"),
         ("<!channel> 全員へ", "&lt;!channel&gt; 全員へ"),
         ("`a*b*c` と **x**", "`a*b*c` と *x*"),
@@ -256,7 +258,8 @@ def test_action_ids_round_trip() -> None:
     ],
 )
 def test_markdown_to_mrkdwn(markdown: str, mrkdwn: str) -> None:
-    assert render.to_mrkdwn(markdown) == mrkdwn
+    trusted = frozenset({"https://a.jp/?x=1&y=2", "https://a.jp/r8/"})  # the knowledge's URLs
+    assert render.to_mrkdwn(markdown, trusted) == mrkdwn
 
 
 def test_rules_become_dividers_and_the_sources_list_is_dropped() -> None:
