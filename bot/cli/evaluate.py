@@ -110,12 +110,12 @@ def _run(args: argparse.Namespace, retrieval_file: Path | None) -> int:
     from bot.evaluation.thresholds import check_thresholds, load_thresholds, unmeasured
 
     thresholds = load_thresholds(args.thresholds)
-    datasets = load_datasets(args.dataset or default_datasets())
     as_of = resolve_as_of(args.as_of)[0] if args.as_of else None
     baseline = load_baseline(args.baseline) if args.baseline is not None else None
     logging.getLogger("bot").setLevel(logging.ERROR)  # the guard's warnings would drown the progress lines
     with eval_deps(args.llm) as deps:
         _ = deps.llm_engine  # a misconfigured ADVISOR_LLM / --llm fails here, not in every turn
+        datasets = load_datasets(args.dataset or default_datasets(), deps.knowledge.programmes)
         judge = build_judge(deps) if args.judge else None
         cases = sum(len(d.cases) for _, d in datasets)
         engine = deps.settings.llm or "offline"

@@ -2,7 +2,6 @@
 
 from bot.evaluation.dataset import (
     CASE_KINDS,
-    PROGRAMME_IDS,
     Case,
     CaseKind,
     Dataset,
@@ -15,7 +14,6 @@ from bot.evaluation.dataset import (
 
 __all__ = [
     "CASE_KINDS",
-    "PROGRAMME_IDS",
     "Case",
     "CaseKind",
     "Dataset",

@@ -6,22 +6,22 @@ File format — a YAML mapping::
     cases:
       - id: ze-amount-self-plan
         kind: amount
-        programme: tokyo-zero-emission-energy-saving
+        programme: example-energy-saving
         as_of: 2026-11-24
         note: 区分3 — 12,000,000 × 2/3 = 8,000,000（上限1,000万円以下）
         turns:
           - user: 自社で計画作って年5t減らす。設備と工事で１２００万円。いくら出る？
             expect:
-              programmes: [tokyo-zero-emission-energy-saving]
+              programmes: [example-energy-saving]
               amounts_yen: [8000000]
               citations:
-                - {source_id: tokyo-zero-emission-energy-saving, section: 事業概要 > 助成額等}
+                - {source_id: example-energy-saving, section: 事業概要 > 助成額等}
 
 A case is one conversation (one or more user turns, each with what the advisor's answer to
 that turn must satisfy) evaluated as of ``as_of``. The schema checks only what it can see in
-the file: unknown fields, duplicate ids, programme ids that are not canonical, contradictory
-expectations. Whether a gold citation names a section that exists in its source document,
-or a follow-up names an input the programme declares, needs the knowledge base and is
+the file: unknown fields, duplicate ids, contradictory expectations — and, given the knowledge's
+programme ids, ids that are not among them. Whether a gold citation names a section that exists
+in its source document, or a follow-up names an input the programme declares, needs the knowledge base and is
 checked by the tests (the schema does no I/O besides reading the dataset file).
 """
 
@@ -29,22 +29,22 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import Counter
+from collections.abc import Collection
 from pathlib import Path
 from typing import Any, Literal, get_args
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, PositiveInt, ValidationError, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    PositiveInt,
+    ValidationError,
+    ValidationInfo,
+    model_validator,
+)
 
 from bot.errors import InputError
-
-PROGRAMME_IDS: tuple[str, ...] = (
-    "tokyo-zero-emission-energy-saving",
-    "tokyo-carbon-credit-promotion",
-    "tokyo-saf-air-cargo",
-    "moe-jver-credit-creation-2010",
-    "meti-cn-action-plan",
-)
-"""The canonical programme ids a case or an expectation may name."""
 
 CaseKind = Literal[
     "fact",
@@ -75,10 +75,15 @@ class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
-def _check_programmes(ids: list[str] | None, where: str) -> None:
-    unknown = [pid for pid in ids or [] if pid not in PROGRAMME_IDS]
+def _check_programmes(ids: list[str] | None, where: str, info: ValidationInfo) -> None:
+    """Programme ids must be the knowledge's (``load_dataset(..., programme_ids=…)``); without
+    that context (a dataset read on its own) any id passes."""
+    known: Collection[str] | None = (info.context or {}).get("programme_ids")
+    if known is None:
+        return
+    unknown = [pid for pid in ids or [] if pid not in known]
     if unknown:
-        raise ValueError(f"{where}: unknown programme ids {unknown}; canonical ids are {list(PROGRAMME_IDS)}")
+        raise ValueError(f"{where}: unknown programme ids {unknown}; the knowledge has {sorted(known)}")
 
 
 class GoldSection(_Strict):
@@ -110,8 +115,8 @@ class Expect(_Strict):
     refusal: bool = False
 
     @model_validator(mode="after")
-    def _consistent(self) -> Expect:
-        _check_programmes(self.programmes, "programmes")
+    def _consistent(self, info: ValidationInfo) -> Expect:
+        _check_programmes(self.programmes, "programmes", info)
         if self.programmes_exact and self.programmes is None:
             raise ValueError("programmes_exact needs 'programmes'")
         if self.amounts_yen and self.no_amounts:
@@ -157,8 +162,8 @@ class Case(_Strict):
     note: str | None = None
 
     @model_validator(mode="after")
-    def _canonical_programme(self) -> Case:
-        _check_programmes([self.programme] if self.programme is not None else None, "programme")
+    def _canonical_programme(self, info: ValidationInfo) -> Case:
+        _check_programmes([self.programme] if self.programme is not None else None, "programme", info)
         return self
 
     @property
@@ -187,8 +192,9 @@ class Dataset(_Strict):
         raise KeyError(case_id)
 
 
-def load_dataset(path: Path | str) -> Dataset:
-    """Read and validate a dataset file; :class:`DatasetError` names the file, line and field."""
+def load_dataset(path: Path | str, programme_ids: Collection[str] | None = None) -> Dataset:
+    """Read and validate a dataset file; :class:`DatasetError` names the file, line and field.
+    With ``programme_ids`` (the knowledge's), a case naming any other programme is an error."""
     path = Path(path)
     try:
         text = path.read_text(encoding="utf-8")
@@ -205,7 +211,7 @@ def load_dataset(path: Path | str) -> Dataset:
     if not isinstance(data, dict):
         raise _error(path, 1, "expected a mapping {version: 1, cases: [...]}")
     try:
-        return Dataset.model_validate(data)
+        return Dataset.model_validate(data, context={"programme_ids": programme_ids})
     except ValidationError as exc:
         first = exc.errors()[0]
         loc = tuple(first["loc"])

@@ -20,7 +20,7 @@ import math
 import sys
 import time
 from collections import Counter, defaultdict
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
@@ -181,8 +181,11 @@ class EvalRun(BaseModel):
 DatasetInput = Dataset | tuple[str, Dataset] | Path | str
 
 
-def load_datasets(datasets: Iterable[DatasetInput]) -> list[tuple[str, Dataset]]:
-    """(name, dataset) pairs (names: file stems); case ids must be unique across datasets."""
+def load_datasets(
+    datasets: Iterable[DatasetInput], programme_ids: Collection[str] | None = None
+) -> list[tuple[str, Dataset]]:
+    """(name, dataset) pairs (names: file stems); case ids must be unique across datasets. Files
+    are checked against ``programme_ids`` (the knowledge's) when given."""
     loaded: list[tuple[str, Dataset]] = []
     for index, item in enumerate(datasets):
         if isinstance(item, Dataset):
@@ -191,7 +194,7 @@ def load_datasets(datasets: Iterable[DatasetInput]) -> list[tuple[str, Dataset]]
             loaded.append(item)
         else:
             path = Path(item)
-            loaded.append((path.stem, load_dataset(path)))
+            loaded.append((path.stem, load_dataset(path, programme_ids)))
     seen: dict[str, str] = {}
     for name, dataset in loaded:
         for case in dataset.cases:
@@ -299,7 +302,7 @@ def run_evaluation(
     :class:`~bot.evaluation.evaluators.LlmJudge`) adds non-gating ratings to every turn.
     """
     thresholds = thresholds or Thresholds()
-    loaded = load_datasets(datasets)
+    loaded = load_datasets(datasets, deps.knowledge.programmes)
     chosen = list(evaluators) if evaluators is not None else default_evaluators()
     if judge is not None:
         chosen.append(judge)
@@ -332,7 +335,7 @@ def run_evaluation(
     return EvalRun(cases=cases, summary=summarise(cases, info, retrieval))
 
 
-WARM_UP_QUESTION = "ゼロエミの省エネ助成の助成率と上限額は？"
+WARM_UP_QUESTION = "省エネ設備の補助金の助成率と上限額は？"
 
 
 def warm_up(deps: Deps) -> None:

@@ -280,6 +280,23 @@ class Deadline(Strict):
     source: SourceRef
 
 
+class Vocabulary(Strict):
+    """How people talk about a programme, for the offline engine's matching (no Python per programme).
+
+    ``aliases`` (on the programme) name *this programme*; ``topics`` are words that point to its
+    subject (equipment, activities, terms of its rules: 「冷蔵ショーケース」「LED」「オフセット」);
+    ``weak_topics`` point to it only when no stronger word points elsewhere (「クレジット」).
+    ``short_name`` is how the advisor names it in a question back; ``order`` places it in lists;
+    ``percent_input`` is the input a bare percentage in a message is about (「30%削減」).
+    """
+
+    short_name: str | None = None
+    order: int = 100
+    topics: list[str] = []
+    weak_topics: list[str] = []
+    percent_input: str | None = None
+
+
 class Programme(Strict):
     """Structured, sourced facts about one programme."""
 
@@ -299,6 +316,20 @@ class Programme(Strict):
     deadlines: list[Deadline] = []
     notes: list[Fact] = []
     contacts: list[Contact] = []
+    vocabulary: Vocabulary = Vocabulary()
+
+    @property
+    def short_name(self) -> str:
+        """The name the advisor uses in a question back: ``vocabulary.short_name``, else the
+        first alias, else the official name."""
+        return self.vocabulary.short_name or next(iter(self.aliases), self.name.value)
+
+    @model_validator(mode="after")
+    def _percent_input_is_an_input(self) -> Programme:
+        wanted = self.vocabulary.percent_input
+        if wanted and not any(spec.name == wanted for spec in self.inputs):
+            raise ValueError(f"vocabulary.percent_input: '{wanted}' is not one of this programme's inputs")
+        return self
 
     @model_validator(mode="after")
     def _deadlines_name_windows(self) -> Programme:

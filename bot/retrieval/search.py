@@ -20,7 +20,7 @@ mode and 1 lower (zem-motion-sensor, 1 → 2). Tried and not kept (each against 
 was measured on):
 
 * a **programme prior** — programmes detected in the query from their names, aliases and the
-  acronyms/katakana runs of those that are distinctive in the corpus (SAF, J-VER, CN, ゼロエミ…;
+  acronyms/katakana runs of those that are distinctive in the corpus (Latin acronyms and short katakana names;
   39 of the 95 questions name one, 1 wrongly) — as a third RRF ranking or a constant boost of
   that document's chunks (weights 0.1–1.0), on the aliases row (0.800/0.947/0.868): unchanged
   at 0.1, 0.789/0.947/0.862 to 0.789/0.937/0.859 above; on the row before it, −1/+1 question.

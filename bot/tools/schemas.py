@@ -24,7 +24,7 @@ from bot.tools.grant_models import ADDITIONAL_COSTS_DESCRIPTION, GrantInput, Gra
 from bot.tools.recommend import recommend_category
 from bot.tools.status import StatusResult, application_status
 
-PROGRAMME_ID = "制度ID（例: tokyo-zero-emission-energy-saving） / programme id"
+PROGRAMME_ID = "制度ID（list_programmes の programme_id） / programme id, as list_programmes gives it"
 
 
 class CalculateGrantArgs(GrantInput):

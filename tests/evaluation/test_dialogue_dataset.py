@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.evaluation import CASE_KINDS, PROGRAMME_IDS, Case, Dataset, DatasetError, Turn, load_dataset
+from bot.evaluation import CASE_KINDS, Case, Dataset, DatasetError, Turn, load_dataset
 from bot.knowledge.loader import KnowledgeBase, load_knowledge
 from bot.knowledge.models import RateCapCalculation
 from bot.knowledge.sections import split_sections
@@ -25,13 +25,13 @@ MIN_MULTI_TURN = 25
 
 
 @pytest.fixture(scope="module")
-def dataset() -> Dataset:
-    return load_dataset(DATASET)
+def kb() -> KnowledgeBase:
+    return load_knowledge(KNOWLEDGE_DIR)
 
 
 @pytest.fixture(scope="module")
-def kb() -> KnowledgeBase:
-    return load_knowledge(KNOWLEDGE_DIR)
+def dataset(kb: KnowledgeBase) -> Dataset:
+    return load_dataset(DATASET, kb.programmes)
 
 
 def _turns(dataset: Dataset) -> list[tuple[Case, int, Turn]]:
@@ -60,12 +60,15 @@ def test_every_kind_is_covered(dataset: Dataset) -> None:
     assert set(CASE_KINDS) <= {case.kind for case in dataset.cases}
 
 
-def test_every_programme_is_covered(dataset: Dataset) -> None:
-    assert set(PROGRAMME_IDS) <= {case.programme for case in dataset.cases}
+def test_every_programme_is_covered(dataset: Dataset, kb: KnowledgeBase) -> None:
+    assert set(kb.programmes) <= {case.programme for case in dataset.cases}
 
 
-def test_programme_ids_match_the_knowledge_base(kb: KnowledgeBase) -> None:
-    assert set(PROGRAMME_IDS) == set(kb.programmes)
+def test_a_programme_the_knowledge_does_not_have_is_an_error(tmp_path: Path, kb: KnowledgeBase) -> None:
+    path = _cases(tmp_path, VALID_CASE.replace("programme: tokyo-carbon-credit-promotion", "programme: nope"))
+    assert load_dataset(path).cases[0].programme == "nope"  # on its own, the schema cannot know
+    with pytest.raises(DatasetError, match="unknown programme ids"):
+        load_dataset(path, kb.programmes)
 
 
 def test_every_gold_citation_names_an_existing_section(dataset: Dataset, kb: KnowledgeBase) -> None:
@@ -248,10 +251,10 @@ def test_duplicate_ids_are_refused(tmp_path: Path) -> None:
         ("id: one", "id: One Case", "id"),
     ],
 )
-def test_bad_values_are_refused(tmp_path: Path, old: str, new: str, message: str) -> None:
+def test_bad_values_are_refused(tmp_path: Path, kb: KnowledgeBase, old: str, new: str, message: str) -> None:
     assert old in VALID_CASE
     with pytest.raises(DatasetError, match=message):
-        load_dataset(_cases(tmp_path, VALID_CASE.replace(old, new)))
+        load_dataset(_cases(tmp_path, VALID_CASE.replace(old, new)), kb.programmes)
 
 
 def test_a_case_needs_a_turn(tmp_path: Path) -> None:

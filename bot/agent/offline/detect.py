@@ -1,8 +1,9 @@
 """Which programme a message is about, and what the user wants (the intent).
 
-Programmes: the official name or an alias (strong), then topic keywords (省エネ → ゼロエミ省エネ,
-SAF → SAF活用促進 …); retrieval is the engine's fallback. Intents: keyword rules over the
-NFKC-normalised, lower-cased message; several intents may match (「いくら？いつまで？」).
+Programmes: the official name or an alias (strong), then the topic words each programme file
+lists in its ``vocabulary`` (knowledge/programmes/*.yaml); retrieval is the engine's fallback.
+Intents: keyword rules over the NFKC-normalised, lower-cased message; several intents may
+match (「いくら？いつまで？」).
 Everything here is pure and deterministic.
 """
 
@@ -16,12 +17,6 @@ from typing import Literal
 
 from bot.agent.matching import mentioned_programmes
 from bot.knowledge.models import Programme
-
-ZE = "tokyo-zero-emission-energy-saving"
-CC = "tokyo-carbon-credit-promotion"
-SAF = "tokyo-saf-air-cargo"
-JVER = "moe-jver-credit-creation-2010"
-METI = "meti-cn-action-plan"
 
 Intent = Literal[
     "amount",
@@ -42,148 +37,6 @@ Intent = Literal[
 NAME_WEIGHT = 10
 KEYWORD_WEIGHT = 2
 WEAK_WEIGHT = 1
-
-# Topic words per programme (normalised: NFKC, lower case); (word, weight).
-PROGRAMME_KEYWORDS: dict[str, tuple[tuple[str, int], ...]] = {
-    ZE: tuple(
-        (word, KEYWORD_WEIGHT)
-        for word in (
-            "ゼロエミ",
-            "省エネ",
-            "空調",
-            "エアコン",
-            "led",
-            "照明",
-            "ボイラー",
-            "断熱",
-            "変圧器",
-            "コンプレッサ",
-            "冷凍冷蔵",
-            "冷蔵庫",
-            "全熱交換器",
-            "人感センサー",
-            "運用改善",
-            "設備更新",
-            "設備導入",
-            "高効率",
-            "中小規模事業所",
-            "温暖化対策報告書",
-            "28t",
-            "区分1",
-            "区分2",
-            "区分3",
-            "自社で計画",
-            "自社計画",
-            "自ら計画",
-            "省エネ診断",
-            "t減",
-            "トン減",
-            "t削減",
-            "トン削減",
-            "設計費",
-            "設備費",
-            "工事費",
-            "交付申請",
-            "工事完了",
-            "抽選",
-            "第1回",
-            "第2回",
-            "第3回",
-            "第4回",
-            "第5回",
-            "中小規模",
-            "温対",
-        )
-    ),
-    CC: (
-        *(
-            (word, KEYWORD_WEIGHT)
-            for word in (
-                "カーボンクレジット",
-                "クレジット購入",
-                "クレジットを購入",
-                "クレジットを買",
-                "クレジットで",
-                "オフセット",
-                "ブランディング",
-                "プロモーション",
-                "クレジットマーケット",
-                "クレジット活用",
-                "j-クレジット",
-                "カーボンニュートラルなイベント",
-                "プロモ",
-                "排出量算定",
-                "排出量の算定",
-                "算定費",
-                "マーケット",
-            )
-        ),
-        ("クレジット", WEAK_WEIGHT),
-    ),
-    SAF: tuple(
-        (word, KEYWORD_WEIGHT)
-        for word in (
-            "saf",
-            "航空貨物",
-            "貨物代理店",
-            "フォワーダー",
-            "荷主",
-            "scope3",
-            "スコープ3",
-            "航空燃料",
-            "羽田",
-            "成田",
-            "給油",
-            "航空便",
-        )
-    ),
-    JVER: tuple(
-        (word, KEYWORD_WEIGHT)
-        for word in (
-            "j-ver",
-            "jver",
-            "クレジット創出",
-            "創出支援",
-            "環境省",
-            "平成22年",
-            "2010年",
-            "h22",
-            "地域興し",
-            "吸収クレジット",
-            "総事業費",
-            "寄付金",
-            "寄附金",
-            "補助金所要額",
-            "国庫補助",
-            "様式2",
-            "オフセット・クレジット",
-            "ポジティブリスト",
-            "バイオマス",
-            "木質",
-            "森林",
-            "間伐",
-            "2つの事業",
-            "公募要領",
-            "採択",
-        )
-    ),
-    METI: tuple(
-        (word, KEYWORD_WEIGHT)
-        for word in (
-            "アクションプラン",
-            "支援機関",
-            "商工会",
-            "商工会議所",
-            "経済産業省",
-            "経産省",
-            "meti",
-            "信用金庫",
-            "金融機関",
-            "中小企業組合",
-            "商店街組合",
-        )
-    ),
-}
 
 # --- intents ---------------------------------------------------------------------------------
 
@@ -279,8 +132,8 @@ _ELSEWHERE = re.compile(
 _CREATIVE = re.compile(r"ポエム|俳句|短歌|川柳|歌詞|作文|物語|小説|詩を|ラップ|ジョークを")
 _DOMAIN = re.compile(
     r"補助|助成|給付|支援|脱炭素|co2|二酸化炭素|温室効果|ghg|排出|省エネ|再エネ|エネルギー|クレジット|"
-    r"saf|申請|応募|制度|募集|公募|カーボン|環境|設備|経費|費用|中小企業|締切|期限|上限|区分|オフセット|"
-    r"アクションプラン|クール・ネット|ゼロエミ|貨物|要件|対象|受付|第\d回|交付|採択|抽選"
+    r"申請|応募|制度|募集|公募|カーボン|環境|設備|経費|費用|中小企業|締切|期限|上限|区分|オフセット|"
+    r"要件|対象|受付|第\d回|交付|採択|抽選"
 )
 _INJECTION = re.compile(
     r"(前|上|これまで|以前|先)の(指示|命令|プロンプト|ルール|設定)を?(無視|忘れ)|指示を無視|ルールを無視|"
@@ -311,14 +164,21 @@ class Detection:
     creative: bool
 
 
+def topic_words(programme: Programme) -> list[tuple[str, int]]:
+    """The programme's topic words (normalised) with their weights, from its ``vocabulary``."""
+    vocabulary = programme.vocabulary
+    strong = [(normalise(word), KEYWORD_WEIGHT) for word in vocabulary.topics]
+    return strong + [(normalise(word), WEAK_WEIGHT) for word in vocabulary.weak_topics]
+
+
 def detect_programmes(programmes: Mapping[str, Programme], text: str) -> tuple[list[str], list[str]]:
     """(programmes by score, best first; those named by name or alias)."""
     norm = normalise(text)
     named = mentioned_programmes(dict(programmes), text)
     scores: dict[str, int] = {pid: NAME_WEIGHT for pid in named}
     first: dict[str, int] = {}
-    for pid in programmes:
-        for word, weight in PROGRAMME_KEYWORDS.get(pid, ()):
+    for pid, programme in programmes.items():
+        for word, weight in topic_words(programme):
             position = norm.find(word)
             if position >= 0:
                 scores[pid] = scores.get(pid, 0) + weight

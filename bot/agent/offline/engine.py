@@ -15,7 +15,7 @@ from typing import Any
 
 from bot.agent.base import EngineReply, TurnContext
 from bot.agent.offline import answers, info
-from bot.agent.offline.detect import CC, JVER, METI, SAF, ZE, Detection, Intent, detect, normalise
+from bot.agent.offline.detect import Detection, Intent, detect, normalise
 from bot.agent.offline.policy import COST_SLOTS, condition_facts, ja_month, named_category, prune
 from bot.agent.offline.render import bullets, join_sections, render, sources_block
 from bot.agent.offline.situation import Section, Situation, programme_facts, related, safe_search
@@ -47,13 +47,10 @@ ASKS_WITH_COSTS = frozenset({"eligibility", "eligible_costs", "rate_cap", "gener
 CARRY_INTENTS = ("amount", "comparison", "eligibility")
 TRANSIENT_SLOTS = ("pending_intent", "pending_fact", "last_intent", "programme_id")
 ADDED_COSTS = "added_costs"  # items added on top of the eligible total (「設計費200万も足したら」)
-_ORDER = {pid: i for i, pid in enumerate((ZE, CC, SAF, JVER, METI))}
 _ADD = re.compile(r"足(し|す|せ)|追加|加え|プラス|含め")
 _BETWEEN = re.compile(r"(違い|比較|比べ|どっちの制度|どちらの制度)(?!.*区分)")
 _ONLY = re.compile(r"だけ|のみ|以外なし|しかない")
-_WHICH_PROGRAMME = (
-    "どの制度についてのご質問ですか？（例: ゼロエミ省エネ、カーボンクレジット活用促進、SAF活用促進 など）"
-)
+WHICH_PROGRAMME_EXAMPLES = 3
 
 
 class OfflineEngine:
@@ -307,8 +304,9 @@ class _Turn:
                 return info.general(s), sorted(
                     {c.source_id for c in self.toolkit.citations} & set(self.programmes)
                 )
-            text = render("common.follow_up", question=_WHICH_PROGRAMME) + "\n\n" + self._programme_list()
-            return Section(text, follow_up=[_WHICH_PROGRAMME]), []
+            question = self._which_programme()
+            text = render("common.follow_up", question=question) + "\n\n" + self._programme_list()
+            return Section(text, follow_up=[question]), []
         handler = {
             "amount": answers.amount,
             "comparison": answers.comparison,
@@ -389,9 +387,16 @@ class _Turn:
             profile[key] = f"{value}{units[key]}" if key in units else value
         return profile
 
+    def _ordered(self) -> list[Programme]:
+        return sorted(self.programmes.values(), key=lambda p: (p.vocabulary.order, p.id))
+
+    def _which_programme(self) -> str:
+        """「どの制度についてのご質問ですか？（例: …）」 with the first programmes' short names."""
+        examples = "、".join(p.short_name for p in self._ordered()[:WHICH_PROGRAMME_EXAMPLES])
+        return f"どの制度についてのご質問ですか？（例: {examples} など）"
+
     def _programme_list(self) -> str:
-        ordered = sorted(self.programmes.values(), key=lambda p: (_ORDER.get(p.id, len(_ORDER)), p.id))
-        return bullets(f"{p.name.value}（{p.publisher.value}）" for p in ordered)
+        return bullets(f"{p.name.value}（{p.publisher.value}）" for p in self._ordered())
 
 
 __all__ = ["Intent", "OfflineEngine"]

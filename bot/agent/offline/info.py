@@ -162,7 +162,8 @@ def general(s: Situation) -> Section:
 
 
 def find(s: Situation, profile: dict[str, Any], topical: Sequence[str] = ()) -> tuple[Section, list[str]]:
-    """Programmes for a need; those the message's topic words point to (LED → ゼロエミ) come first."""
+    """Programmes for a need; those the message's topic words point to (a programme's
+    ``vocabulary.topics``) come first."""
     matches = s.toolkit.find_programmes(need=s.message, profile=profile)
     top = [m for m in matches if m.score > 0] or matches
     rank = {pid: i for i, pid in enumerate(topical)}

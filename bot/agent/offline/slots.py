@@ -2,7 +2,7 @@
 
 Amounts are classified by the label nearest to them in the same clause (資本金, 総事業費,
 寄付金, 設備費 …; an unlabelled amount is the eligible-cost total); tonnes are the annual CO2
-reduction; percentages go to the CO2 reduction rate or the share of SAF fuelled at 羽田・成田.
+reduction; a bare percentage goes to the input the programme's ``vocabulary.percent_input`` names.
 Yes/no facts have a negative rule checked before the positive one (「診断は受けていない」).
 Values are JSON-friendly (quantities as decimal strings) because slots are stored.
 """
@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from fractions import Fraction
 from typing import Any
 
-from bot.agent.offline.detect import JVER, normalise
+from bot.agent.offline.detect import normalise
 from bot.errors import InputError
 from bot.knowledge.models import CostItem, ExcludedCost, Programme, RateCapCalculation
 from bot.tools.conditions import format_number
@@ -263,7 +263,8 @@ def extract(text: str, programme: Programme | None) -> Extraction:
 def _extract_amounts(norm: str, programme: Programme | None, out: Extraction) -> None:
     labels = [(name, pattern) for name, pattern in _YEN_LABELS]
     labels += [(f"item:{item}", pattern) for item, pattern in _item_patterns(programme)]
-    jver = programme is not None and programme.id == JVER
+    # A programme whose worksheet asks for the planned eligible cost takes 「予定」 amounts as that.
+    planned_input = programme is not None and any(s.name == "eligible_cost_planned" for s in programme.inputs)
     costs: dict[str, int] = {}
     totals: list[int] = []
     norm = norm.replace("(", "、(")  # 「300万（税別）」: a bracket ends the amount
@@ -281,7 +282,7 @@ def _extract_amounts(norm: str, programme: Programme | None, out: Extraction) ->
         if mention.qualifier is not None:
             out.approximate.append(mention.text)
         if label == "planned":
-            label = "eligible_cost_planned" if jver else "total"
+            label = "eligible_cost_planned" if planned_input else "total"
         if label in ("capital_yen", "total_project_cost", "donations_income", "eligible_cost_planned"):
             out.changes[label] = mention.value
         elif label is not None and label.startswith("item:"):
@@ -306,11 +307,7 @@ def _extract_quantities(norm: str, programme: Programme | None, out: Extraction)
     tonnes = [m for m in find_tonne_mentions(norm) if m.qualifier not in UPPER_BOUNDS]
     if tonnes:
         out.changes["co2_reduction_t"] = quantity(tonnes[-1].value)
-    default = None
-    if programme is not None and programme.id == "tokyo-saf-air-cargo":
-        default = "haneda_narita_share_pct"
-    elif programme is not None and programme.id == "tokyo-zero-emission-energy-saving":
-        default = "co2_reduction_pct"
+    default = programme.vocabulary.percent_input if programme is not None else None
     for mention in find_percent_mentions(norm):
         before, after = _clause_before(norm, mention.start), _clause_after(norm, mention.end)
         label, _ = _label(before, list(_PERCENT_LABELS), nearest_last=True)

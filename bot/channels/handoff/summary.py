@@ -160,7 +160,7 @@ def _exchanges(messages: Sequence[Message]) -> Iterable[Exchange]:
 def short_answer(markdown: str, limit: int = ANSWER_CHARS) -> str:
     """The answer in a line: its first sentence(s) of body text, led by the topic of its heading.
 
-    ``## ゼロエミ…：助成額の試算`` + ``**区分3の助成額は 800万円 です。**`` →
+    ``## 〇〇助成事業：助成額の試算`` + ``**区分3の助成額は 800万円 です。**`` →
     ``〔助成額の試算〕区分3の助成額は 800万円 です。``
     """
     topic = ""

@@ -725,10 +725,10 @@ def render_help(command: str = "/hojokin", mention: str | None = None) -> SlackM
     lines = [
         "*脱炭素補助金アドバイザーの使い方*",
         f"• `{command} <質問>` — 質問に回答します（あなたにだけ表示。「チャンネルに共有」で共有できます）",
-        f"  例: `{command} ゼロエミの省エネ助成、経費1,200万円で自社計画・CO2削減5トンならいくら？`",
+        f"  例: `{command} 省エネ設備の更新に使える補助金はありますか？経費は1,200万円です`",
         f"• `{command} status [制度ID]` — 各制度の受付状況（本日時点）",
         f"• `{command} calc <制度ID> key=value …` — 助成額を計算",
-        f"  例: `{command} calc tokyo-zero-emission-energy-saving category=1 eligible_cost=8000万円`",
+        f"  例: `{command} calc <制度ID> category=1 eligible_cost=8000万円`（制度IDは status に表示）",
         f"• `{command} help` — この説明",
         f"• チャンネルでは `{escape(ask)}質問` とメンションすると、スレッドで回答します。"
         "同じスレッドで続けて質問すると、前の内容をふまえて答えます。DMでも質問できます。",

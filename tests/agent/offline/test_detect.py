@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import pytest
+from programme_ids import CC, JVER, METI, SAF, ZE
 
-from bot.agent.offline.detect import CC, JVER, METI, SAF, ZE, detect, detect_intents, detect_programmes
+from bot.agent.offline.detect import detect, detect_intents, detect_programmes
 from bot.config import PROJECT_ROOT
 from bot.knowledge.loader import KnowledgeBase, load_knowledge
 

@@ -8,11 +8,11 @@ from collections.abc import Callable
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from programme_ids import CC, JVER, METI, SAF, ZE
 
 from bot.agent.base import EngineReply
 from bot.agent.grounding import check_grounding
 from bot.agent.offline import OfflineEngine
-from bot.agent.offline.detect import CC, JVER, METI, SAF, ZE
 from bot.config import load_settings
 from bot.deps import build_deps
 from bot.tools.parsing import find_yen_mentions

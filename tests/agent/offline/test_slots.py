@@ -5,8 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from programme_ids import CC, JVER, SAF, ZE
 
-from bot.agent.offline.detect import CC, JVER, SAF, ZE
 from bot.agent.offline.slots import answer_pending, derive_sme, extract
 from bot.config import PROJECT_ROOT
 from bot.knowledge.loader import KnowledgeBase, load_knowledge

@@ -153,9 +153,10 @@ def test_starter_question_reload_keeps_the_conversation_and_new_conversation_cle
     page = demo
     open_widget(page)
     requests = chat_requests(page)
-    page.get_by_role("group", name="よくあるご質問").get_by_role("button", name="SAFの助成率は？").click()
+    starters = page.get_by_role("group", name="よくあるご質問")
+    starters.get_by_role("button", name="省エネ設備の補助金の助成率は？").click()
     first = wait_answers(page, 1)
-    expect(first).to_contain_text("SAF")
+    expect(first).to_contain_text("助成率")
     expect(page.get_by_role("group", name="よくあるご質問")).to_have_count(0)
     assert "session_id" not in body_of(requests[0])
     session_id = page.evaluate(
@@ -169,9 +170,9 @@ def test_starter_question_reload_keeps_the_conversation_and_new_conversation_cle
     # The panel was open, so it reopens; the conversation and the draft are back.
     expect(panel(page)).to_be_visible()
     expect(user_messages(page)).to_have_count(1)
-    expect(user_messages(page).first).to_contain_text("SAFの助成率は？")
+    expect(user_messages(page).first).to_contain_text("省エネ設備の補助金の助成率は？")
     answer = wait_answers(page, 1)
-    expect(answer).to_contain_text("SAF")
+    expect(answer).to_contain_text("助成率")
     expect(answer.locator(".sources a").first).to_have_attribute("href", re.compile(r"^https://"))
     expect(textbox(page)).to_have_value("下書き中の質問")
     page.screenshot(path=str(artifacts / "after-reload.png"), animations="disabled")
