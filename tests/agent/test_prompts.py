@@ -88,7 +88,7 @@ def test_rendered_system_prompt_matches_the_snapshot() -> None:
         SNAPSHOT.write_text(text, encoding="utf-8")
     assert text == SNAPSHOT.read_text(encoding="utf-8"), (
         "The rendered system prompt differs from tests/agent/snapshots/system_prompt.md. "
-        "If you changed prompts/*.md on purpose, bump the prompt's version line "
+        "If you changed bot/prompts/*.md on purpose, bump the prompt's version line "
         f"(`<!-- prompt: <name> v<N+1> -->`) and run `{HOW_TO_UPDATE}`; "
         "if a programme was added or renamed in knowledge/, just regenerate the snapshot."
     )

@@ -1,7 +1,7 @@
 """Answers computed by the calculators: the amount, rates and caps, eligible costs, categories.
 
 Every yen amount comes from ``calculate_grant`` / ``recommend_category`` (their steps are shown)
-or from the programme's sourced facts; the templates are in prompts/offline/.
+or from the programme's sourced facts; the templates are in bot/prompts/offline/.
 """
 
 from __future__ import annotations

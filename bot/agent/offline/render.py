@@ -1,4 +1,4 @@
-"""Answer templates (prompts/offline/*.md) and the small formatting helpers they need.
+"""Answer templates (bot/prompts/offline/*.md) and the small formatting helpers they need.
 
 A template file holds one template, or several named blocks each introduced by a line
 ``=== name ===`` (addressed as ``file.name``). Placeholders are ``{name}`` filled with
@@ -12,10 +12,10 @@ import re
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
-from bot.config import PROJECT_ROOT
+from bot.config import PROMPTS_ROOT
 from bot.models import Citation
 
-TEMPLATE_DIR = PROJECT_ROOT / "prompts" / "offline"
+TEMPLATE_DIR = PROMPTS_ROOT / "offline"
 _BLOCK = re.compile(r"^=== ([a-z_]+) ===$", re.MULTILINE)
 MAX_SOURCES = 8
 QUOTE_CHARS = 400
