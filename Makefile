@@ -21,11 +21,12 @@ run: $(VENV)/.installed
 	$(ADVISOR) index
 	$(ADVISOR) demo --host $(HOST) --port $(PORT)
 
-# Lint, type-check and test; pytest's exit code 5 (no tests collected) is reported as a failure.
+# Lint, type-check, check the knowledge folder and test; pytest's exit code 5 (no tests collected) is reported as a failure.
 test: $(VENV)/.installed
 	bash scripts/ensure-system-packages.sh
 	$(VENV)/bin/ruff check bot tests bench eval
 	$(VENV)/bin/mypy bot
+	$(ADVISOR) knowledge check
 	$(PY) -m pytest -m "not st" --cov=bot --cov-report=term:skip-covered || { rc=$$?; \
 	  if [ $$rc -eq 5 ]; then echo "pytest: no tests were collected (exit 5)"; fi; exit $$rc; }
 	$(MAKE) eval
