@@ -107,6 +107,7 @@ class Toolkit:
         self.on_event = on_event
         self.calls: list[ToolCall] = []
         self._citations: dict[tuple[str, str, str], Citation] = {}
+        self._programmes: dict[str, Programme] | None = None
 
     # --- records -----------------------------------------------------------------------
 
@@ -116,7 +117,11 @@ class Toolkit:
 
     @property
     def programmes(self) -> dict[str, Programme]:
-        return self.deps.knowledge.programmes
+        """One edition per programme: the one in force on the turn's date (older editions stay
+        reachable by id through :meth:`programme`, for questions about past applications)."""
+        if self._programmes is None:
+            self._programmes = self.deps.knowledge.current(self.as_of)
+        return self._programmes
 
     def programme(self, programme_id: str) -> Programme:
         return self.deps.knowledge.programme(programme_id)

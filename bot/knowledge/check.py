@@ -82,6 +82,7 @@ def check_knowledge(knowledge_dir: Path) -> list[Problem]:
         problems += _quotes(path, programme, sources)
         problems += _overlapping_windows(path, programme.windows)
     problems += _ambiguous_names(knowledge_dir, programmes)
+    problems += _unknown_families(knowledge_dir, programmes)
     problems += _unknown_programmes(sources, {path.stem for path in programme_files})
     return sorted(problems, key=lambda p: (str(p.path), p.line, p.field))
 
@@ -233,8 +234,8 @@ def _ambiguous_names(knowledge_dir: Path, programmes: dict[str, Programme]) -> I
         for name in {programme.name.value, *programme.aliases}:
             owners[name.casefold()].append(programme.id)
     for name, ids in sorted(owners.items()):
-        if len(ids) < 2:
-            continue
+        if len({programmes[pid].family for pid in ids}) < 2:
+            continue  # one programme, or editions of one programme
         for pid in sorted(ids)[1:]:
             path = knowledge_dir / "programmes" / f"{pid}.yaml"
             text = path.read_text(encoding="utf-8").splitlines()
@@ -247,6 +248,22 @@ def _ambiguous_names(knowledge_dir: Path, programmes: dict[str, Programme]) -> I
                 f"名称 '{name}' は {others} でも使われています（共通の語は vocabulary.topics へ）",
                 f"the name '{name}' also names {others} (a word several programmes share belongs in "
                 "vocabulary.topics)",
+            )
+
+
+def _unknown_families(knowledge_dir: Path, programmes: dict[str, Programme]) -> Iterator[Problem]:
+    for programme in programmes.values():
+        family = programme.edition_of
+        if family and (family not in programmes or programmes[family].edition_of):
+            path = knowledge_dir / "programmes" / f"{programme.id}.yaml"
+            text = path.read_text(encoding="utf-8").splitlines()
+            line = next((n for n, t in enumerate(text, 1) if t.startswith("edition_of:")), 1)
+            yield Problem(
+                path,
+                line,
+                "edition_of",
+                f"'{family}' は最初の版の制度IDではありません（programmes/{family}.yaml）",
+                f"'{family}' is not the id of a programme's first edition (programmes/{family}.yaml)",
             )
 
 

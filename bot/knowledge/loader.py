@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -38,6 +39,31 @@ class KnowledgeBase:
             return self.programmes[programme_id]
         except KeyError:
             raise UnknownProgrammeError(programme_id, sorted(self.programmes)) from None
+
+    def editions(self, family: str) -> list[Programme]:
+        """The editions of programme ``family``, oldest first (by the day each came in force)."""
+        found = [p for p in self.programmes.values() if p.family == family]
+        return sorted(found, key=lambda p: (p.in_force_from() or dt.date.min, p.id))
+
+    def edition_on(self, family: str, as_of: dt.date) -> Programme | None:
+        """The edition to answer with on ``as_of``: the newest one in force by then (the oldest
+        when none was yet)."""
+        editions = self.editions(family)
+        if not editions:
+            return None
+        started = [p for p in editions if (p.in_force_from() or dt.date.min) <= as_of]
+        return started[-1] if started else editions[0]
+
+    def current(self, as_of: dt.date) -> dict[str, Programme]:
+        """One edition per programme, the one in force on ``as_of``, by edition id (in the
+        order of :attr:`programmes`)."""
+        chosen = {p.family: self.edition_on(p.family, as_of) for p in self.programmes.values()}
+        return {p.id: p for p in self.programmes.values() if chosen.get(p.family) is p}
+
+    def is_latest(self, programme: Programme) -> bool:
+        """Whether no later edition of the programme is in the knowledge."""
+        editions = self.editions(programme.family)
+        return not editions or editions[-1] is programme
 
 
 def load_knowledge(knowledge_dir: Path) -> KnowledgeBase:

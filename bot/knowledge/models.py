@@ -298,9 +298,18 @@ class Vocabulary(Strict):
 
 
 class Programme(Strict):
-    """Structured, sourced facts about one programme."""
+    """Structured, sourced facts about one edition of a programme.
+
+    A programme's fiscal-year editions (令和7年度, 令和8年度 …) are separate files, each with
+    its own document, rates, caps and windows; ``edition_of`` names the programme they belong
+    to (the id of its first edition; unset: the file is a programme of its own). ``published``
+    is the day the edition was announced: from then on it is the edition the advisor answers
+    with (default: its first window's start).
+    """
 
     id: str = Field(pattern=r"^[a-z0-9][a-z0-9-]*$")
+    edition_of: str | None = Field(default=None, pattern=r"^[a-z0-9][a-z0-9-]*$")
+    published: dt.date | None = None
     kind: Literal["grant", "subsidy", "support_plan"]
     name: Fact
     aliases: list[str] = []
@@ -317,6 +326,23 @@ class Programme(Strict):
     notes: list[Fact] = []
     contacts: list[Contact] = []
     vocabulary: Vocabulary = Vocabulary()
+
+    @property
+    def family(self) -> str:
+        """The id of the programme this edition belongs to (its own id for a single edition)."""
+        return self.edition_of or self.id
+
+    @property
+    def edition_label(self) -> str:
+        """The edition's fiscal year as the documents write it (「令和7年度」), or ''."""
+        return self.fiscal_year.value if self.fiscal_year else ""
+
+    def in_force_from(self) -> dt.date | None:
+        """The day this edition became the one to answer with: ``published``, else the start of
+        its first window; None when neither is known."""
+        if self.published is not None:
+            return self.published
+        return min((w.start for w in self.windows), default=None)
 
     @property
     def short_name(self) -> str:

@@ -350,8 +350,22 @@ class _Turn:
             and status.closed_fiscal_years
             and not any(w.state != "closed" for w in status.windows)
         ):
-            text = render("common.closed", years="・".join(status.closed_fiscal_years)) + "\n\n" + text
+            notes = [render("common.closed", years="・".join(status.closed_fiscal_years))]
+            if self.toolkit.deps.knowledge.is_latest(programme):
+                notes.append(self._no_later_edition(programme))
+            text = "\n\n".join([*notes, text])
         return text
+
+    def _no_later_edition(self, programme: Programme) -> str:
+        """No newer edition is in the knowledge: where the user finds the next one (the official
+        page and the first desk, both cited)."""
+        self.toolkit.cite(programme.url.source)
+        desk = ""
+        if programme.contacts:
+            contact = programme.contacts[0]
+            self.toolkit.cite(contact.source)
+            desk = f"（{contact.organisation}" + (f"、{contact.phone}" if contact.phone else "") + "）"
+        return render("common.no_later_edition", url=programme.url.value, desk=desk)
 
     def _remember(self, plan: _Plan, asking: tuple[str, Section] | None) -> None:
         for key in ("pending_intent", "pending_fact"):
