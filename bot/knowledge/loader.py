@@ -12,9 +12,9 @@ import yaml
 from pydantic import BaseModel, ValidationError
 
 from bot.errors import KnowledgeError, UnknownProgrammeError
+from bot.knowledge.markdown import FrontMatterError, Section, parse_markdown, split_front_matter
 from bot.knowledge.models import Programme, SourceMeta
 
-FRONT_MATTER_FENCE = "---"
 M = TypeVar("M", bound=BaseModel)
 
 
@@ -25,6 +25,11 @@ class SourceDoc:
     meta: SourceMeta
     body: str
     path: Path
+    body_line: int = 1  # line of the file on which ``body`` starts (below the front matter)
+
+    def sections(self) -> list[Section]:
+        """The body's sections, with line numbers of the file (see :mod:`bot.knowledge.markdown`)."""
+        return parse_markdown(self.body, first_line=self.body_line)
 
 
 @dataclass(frozen=True)
@@ -92,21 +97,16 @@ def load_knowledge(knowledge_dir: Path) -> KnowledgeBase:
 
 def load_source(path: Path) -> SourceDoc:
     """Parse a Markdown source with YAML front matter."""
-    text = path.read_text(encoding="utf-8")
-    lines = text.splitlines()
-    if not lines or lines[0].strip() != FRONT_MATTER_FENCE:
-        raise _knowledge_error(path, 1, "front matter missing: the file must start with '---'")
     try:
-        end = next(i for i in range(1, len(lines)) if lines[i].strip() == FRONT_MATTER_FENCE)
-    except StopIteration:
-        raise _knowledge_error(path, 1, "front matter is not closed with '---'") from None
-    header = "\n".join(lines[1:end])
-    node, data = _parse_yaml(path, header, line_offset=1)
-    meta = _validate(SourceMeta, data, node, path, line_offset=1)
+        source = split_front_matter(path.read_text(encoding="utf-8"))
+    except FrontMatterError as exc:
+        raise _knowledge_error(path, exc.line, exc.what) from None
+    offset = source.front_matter_line - 1
+    node, data = _parse_yaml(path, source.front_matter, line_offset=offset)
+    meta = _validate(SourceMeta, data, node, path, line_offset=offset)
     if meta.id != path.stem:
         raise _knowledge_error(path, 2, f"id '{meta.id}' does not match the file name '{path.stem}'")
-    body = "\n".join(lines[end + 1 :]).strip("\n") + "\n"
-    return SourceDoc(meta=meta, body=body, path=path)
+    return SourceDoc(meta=meta, body=source.body, path=path, body_line=source.body_line)
 
 
 def load_programme(path: Path) -> Programme:

@@ -1,21 +1,18 @@
-"""Split a Markdown source body into sections keyed by their heading path.
+"""Sections of a Markdown source body keyed by their heading path, for citations.
 
-A section is the text directly under one ATX heading (``#`` … ``######``), up to the next
-heading of any level; its path is the titles of the enclosing headings from the top level
-down, joined with :data:`PATH_SEPARATOR` (e.g. ``"事業概要 > 助成額等"``). A programme's
-``SourceRef.section`` names such a path and its ``quote`` must occur verbatim in that text
-(or in the section's own heading title, see :func:`quote_in_section`).
+A section is the text directly under one heading, up to the next heading of any level; its
+path is the titles of the enclosing headings from the top level down, joined with
+:data:`PATH_SEPARATOR` (e.g. ``"事業概要 > 助成額等"``). The document is read once, by
+:func:`bot.knowledge.markdown.parse_markdown` (CommonMark, GFM tables), which the search index's
+chunking uses too. A programme's ``SourceRef.section`` names such a path and its ``quote`` must
+occur verbatim in that text (or in the section's own heading title, see
+:func:`quote_in_section`).
 """
 
 from __future__ import annotations
 
-import re
-
-PATH_SEPARATOR = " > "
-
-_HEADING = re.compile(r"^(#{1,6})[ \t]+(.*?)[ \t]*$")
-_CLOSING_HASHES = re.compile(r"(?:^|[ \t]+)#+$")
-_FENCE = re.compile(r"^[ \t]{0,3}(`{3,}|~{3,})")
+from bot.knowledge.markdown import PATH_SEPARATOR as PATH_SEPARATOR  # re-exported for callers
+from bot.knowledge.markdown import parse_markdown
 
 
 def split_sections(markdown: str) -> list[tuple[str, str]]:
@@ -27,43 +24,7 @@ def split_sections(markdown: str) -> list[tuple[str, str]]:
     the raw Markdown of the section, without the heading line, stripped of surrounding blank
     lines.
     """
-    sections: list[tuple[str, str]] = []
-    stack: list[tuple[int, str]] = []  # (level, title) of the enclosing headings
-    path = ""
-    lines: list[str] = []
-    fence: str | None = None
-    seen_heading = False
-
-    def flush() -> None:
-        text = "\n".join(lines).strip("\n")
-        if seen_heading or text.strip():
-            sections.append((path, text))
-
-    for line in markdown.splitlines():
-        fence_match = _FENCE.match(line)
-        if fence_match:
-            marker = fence_match.group(1)
-            if fence is None:
-                fence = marker
-            elif marker[0] == fence[0] and len(marker) >= len(fence):
-                fence = None
-            lines.append(line)
-            continue
-        heading = None if fence is not None else _HEADING.match(line)
-        if heading is None:
-            lines.append(line)
-            continue
-        flush()
-        level = len(heading.group(1))
-        title = _CLOSING_HASHES.sub("", heading.group(2)).strip()
-        while stack and stack[-1][0] >= level:
-            stack.pop()
-        stack.append((level, title))
-        path = PATH_SEPARATOR.join(t for _, t in stack)
-        lines = []
-        seen_heading = True
-    flush()
-    return sections
+    return [(section.path, section.text) for section in parse_markdown(markdown)]
 
 
 def section_texts(markdown: str) -> dict[str, list[str]]:

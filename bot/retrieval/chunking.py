@@ -1,18 +1,19 @@
 """Heading-aware chunking of Japanese Markdown source documents.
 
-A document is parsed into sections (heading path → blocks). Blocks are paragraphs/lists,
-Markdown tables and fenced code. Rules:
+A document's sections and their blocks (text, tables, code) come from
+:func:`bot.knowledge.markdown.parse_markdown` — the same reading that citations use. Rules:
 
 * A table is atomic: it is never split and a row is never separated from its header. A table
-  longer than ``max_chars`` is split by rows, and every piece repeats the header row (and the
-  ``|---|`` separator).
+  longer than ``max_chars`` is split by rows, and every piece repeats the header row and the
+  ``|---|`` delimiter row.
 * Paragraphs are packed together up to ``target_chars``; a longer paragraph is split at line
   ends, then at Japanese sentence ends (。！？), and only as a last resort every
   ``target_chars`` characters.
 * A short lead-in (under a quarter of the target, e.g. 「助成率等は次のとおり。」) is kept with
   the block that follows it, up to ``max_chars``; a short trailing piece joins the previous one.
 * Chunks never cross a heading. Heading paths are those of ``bot.knowledge.sections`` (every
-  heading level, ``事業概要 > 助成額等``), the same paths programme facts cite.
+  heading level, ``事業概要 > 助成額等``), the same paths programme facts cite. Sections with
+  no blocks of their own (a heading directly followed by a sub-heading) give no chunk.
 
 Chunk ids are ``<source_id>#<heading path>#<ordinal>`` — stable while the document's
 structure is unchanged.
@@ -47,32 +48,16 @@ import hashlib
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import Literal
 
 from bot.knowledge.loader import KnowledgeBase, SourceDoc
-from bot.knowledge.sections import PATH_SEPARATOR, split_sections
+from bot.knowledge.markdown import PATH_SEPARATOR, parse_markdown
+from bot.knowledge.markdown import Block as Block  # re-exported: blocks are packed here
 from bot.retrieval.models import Chunk
 
-CHUNKER_VERSION = 1
+CHUNKER_VERSION = 2
 PARENT_CONTEXT_CHARS = 200  # an enclosing section's own text up to this long joins the context
-FENCE_RE = re.compile(r"^[ \t]{0,3}(`{3,}|~{3,})")
-TABLE_LINE_RE = re.compile(r"^\s*\|")
-TABLE_SEPARATOR_RE = re.compile(r"^\s*\|?\s*:?-{1,}:?\s*(\|\s*:?-{1,}:?\s*)*\|?\s*$")
+TABLE_HEADER_LINES = 2  # a GFM table's header row and delimiter row
 SENTENCE_END_RE = re.compile(r"(?<=[。！？])")
-
-BlockKind = Literal["text", "table", "code"]
-
-
-@dataclass(frozen=True)
-class Block:
-    kind: BlockKind
-    text: str
-
-
-@dataclass(frozen=True)
-class Section:
-    path: str
-    blocks: list[Block]
 
 
 @dataclass(frozen=True)
@@ -84,62 +69,20 @@ class ChunkingConfig:
         return {"version": CHUNKER_VERSION, "target_chars": self.target_chars, "max_chars": self.max_chars}
 
 
-def parse_sections(markdown: str) -> list[Section]:
-    """Sections (heading path → blocks) in document order; sections without text are dropped.
-
-    Heading paths come from :func:`bot.knowledge.sections.split_sections`, the project's one
-    definition of a section, so a chunk's ``section`` is exactly what a programme's
-    ``SourceRef.section`` names.
-    """
-    sections = [Section(path=path, blocks=parse_blocks(text)) for path, text in split_sections(markdown)]
-    return [section for section in sections if section.blocks]
-
-
 def parse_blocks(text: str) -> list[Block]:
-    """Blocks of a section's text: paragraphs/lists, tables and fenced code, in order."""
-    blocks: list[Block] = []
-    buffer: list[str] = []
-    kind: BlockKind = "text"
-    fence: str | None = None
-
-    def flush() -> None:
-        nonlocal buffer
-        joined = "\n".join(buffer).strip("\n")
-        if joined.strip():
-            blocks.append(Block(kind=kind, text=joined))
-        buffer = []
-
-    for line in text.splitlines():
-        fence_match = FENCE_RE.match(line)
-        if fence is not None:
-            buffer.append(line)
-            if fence_match and fence_match.group(1)[0] == fence[0]:
-                fence = None
-                flush()
-                kind = "text"
-            continue
-        if fence_match:
-            flush()
-            kind, fence = "code", fence_match.group(1)
-            buffer.append(line)
-            continue
-        is_table = bool(TABLE_LINE_RE.match(line))
-        if not line.strip() or (buffer and is_table != (kind == "table")):
-            flush()
-        if line.strip():
-            kind = "table" if is_table else "text"
-            buffer.append(line)
-    flush()
-    return blocks
+    """Blocks of a Markdown text (paragraphs/lists, tables and code), in order."""
+    return [block for section in parse_markdown(text) for block in section.blocks]
 
 
 def split_table(table: str, max_chars: int, target_chars: int) -> list[str]:
-    """A table whole, or (longer than ``max_chars``) row groups that each repeat the header."""
+    """A table whole, or (longer than ``max_chars``) row groups that each repeat the header.
+
+    ``table`` is a GFM table's source: a header row, a delimiter row, then body rows.
+    """
     if len(table) <= max_chars:
         return [table]
     lines = table.splitlines()
-    header_size = 2 if len(lines) > 1 and TABLE_SEPARATOR_RE.match(lines[1]) else 1
-    header, rows = lines[:header_size], lines[header_size:]
+    header, rows = lines[:TABLE_HEADER_LINES], lines[TABLE_HEADER_LINES:]
     if not rows:
         return [table]
     budget = max(target_chars - len("\n".join(header)), 1)
@@ -217,9 +160,12 @@ def chunk_document(
     meta = doc.meta
     ordinals: dict[str, int] = {}
     chunks: list[Chunk] = []
-    bodies = {path: text.strip() for path, text in split_sections(doc.body)}
+    sections = parse_markdown(doc.body)
+    bodies = {section.path: section.text.strip() for section in sections}
     names = "、".join(dict.fromkeys(name.strip() for name in programme_names if name.strip()))
-    for section in parse_sections(doc.body):
+    for section in sections:
+        if not section.blocks:
+            continue
         path = section.path
         context = "\n".join(part for part in (names, *parent_context(path, bodies)) if part)
         for text in pack_blocks(section.blocks, config):

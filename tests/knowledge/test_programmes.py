@@ -122,9 +122,10 @@ def test_every_source_ref_quotes_its_section_verbatim(kb: KnowledgeBase, program
         if doc is None:
             problems.append(f"unknown doc {ref.doc!r}")
         elif ref.section not in section_texts(doc.body):
-            problems.append(f"{ref.doc}: no section {ref.section!r}")
+            problems.append(f"{doc.path}: no section {ref.section!r}")
         elif not quote_in_section(doc.body, ref.section, ref.quote):
-            problems.append(f"{ref.doc} > {ref.section}: quote not found: {ref.quote!r}")
+            line = next(s.line for s in doc.sections() if s.path == ref.section)
+            problems.append(f"{doc.path}:{line}: {ref.section}: quote not found: {ref.quote!r}")
     assert not problems, "\n".join(problems)
 
 

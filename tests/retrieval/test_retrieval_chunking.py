@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from retrieval_fakes import ZERO_EMISSION_BODY, write_source
@@ -45,10 +46,25 @@ def test_chunks_carry_heading_path_and_citation_fields(tmp_path: Path) -> None:
     assert not rates.text.startswith("文書A")  # the shown passage is the passage itself
 
 
-def test_section_paths_match_the_project_section_splitter(tmp_path: Path) -> None:
-    chunks = doc_chunks(tmp_path, ZERO_EMISSION_BODY)
-    paths = {path for path, text in split_sections(ZERO_EMISSION_BODY) if text.strip()}
+AGREEMENT_BODIES = {
+    "corpus-like document": ZERO_EMISSION_BODY,
+    "heading inside a backtick fence": "# 手順\n\n```\n# 見出しではない\n```\n\n## 次\n\n本文\n",
+    "heading inside a tilde fence": "# 手順\n\n~~~\n## 見出しではない\n~~~\n",
+    # The old chunker closed a ```` fence at a ``` line; the old section splitter did not.
+    "shorter fence inside a longer one": "# 例\n\n````\n```\n# 見出しではない\n```\n````\n\n# 後\n\n本文\n",
+    "setext headings": "文書\n====\n\n前文\n\n概要\n----\n\n本文\n",
+    "no headings": "見出しのない文書です。\n\n| a | b |\n| --- | --- |\n| 1 | 2 |\n",
+}
+
+
+@pytest.mark.parametrize("body", AGREEMENT_BODIES.values(), ids=AGREEMENT_BODIES.keys())
+def test_chunk_sections_are_the_citation_sections(tmp_path: Path, body: str) -> None:
+    """Chunks and citations read the same sections: no heading inside code for either."""
+    chunks = doc_chunks(tmp_path, body)
+    paths = {path for path, text in split_sections(body) if text.strip()}
     assert {c.section for c in chunks} == paths
+    assert not any("見出しではない" in c.section for c in chunks)
+    assert "".join(c.text for c in chunks).count("見出しではない") == body.count("見出しではない")
 
 
 def test_table_is_kept_whole_with_its_note(tmp_path: Path) -> None:
@@ -111,10 +127,38 @@ def test_short_lead_in_stays_with_its_table() -> None:
     assert len(packed) == 1 and packed[0].startswith("助成率及び")
 
 
-def test_blocks_separate_tables_text_and_code() -> None:
-    text = "前文です。\n| a | b |\n| --- | --- |\n| 1 | 2 |\n後文です。\n\n```\n# not a heading\n```"
-    kinds = [b.kind for b in parse_blocks(text)]
-    assert kinds == ["text", "table", "text", "code"]
+BLOCK_KINDS = {
+    "text, table, text, code": (
+        "前文です。\n| a | b |\n| --- | --- |\n| 1 | 2 |\n\n後文です。\n\n```\n# not a heading\n```",
+        ["text", "table", "text", "code"],
+    ),
+    # GFM: a table runs to the first blank line, so a line right below it is a row.
+    "a line below a table is a row": ("| a | b |\n| --- | --- |\n| 1 | 2 |\n後文です。", ["table"]),
+    "a shorter fence does not close a longer one": ("````\n```\n# x\n```\n````\n後文", ["code", "text"]),
+}
+
+
+@pytest.mark.parametrize(("text", "kinds"), BLOCK_KINDS.values(), ids=BLOCK_KINDS.keys())
+def test_blocks_separate_tables_text_and_code(text: str, kinds: list[str]) -> None:
+    assert [b.kind for b in parse_blocks(text)] == kinds
+
+
+def test_long_table_stays_in_its_section_with_its_header_in_every_chunk(tmp_path: Path) -> None:
+    big = table(80)
+    assert len(big) > CONFIG.max_chars
+    body = f"# 事業\n\n概要です。\n\n## 助成率\n\n次のとおり。\n\n{big}\n\n## 申請\n\n申請方法です。\n"
+    chunks = doc_chunks(tmp_path, body)
+    with_rows = [c for c in chunks if "| セル" in c.text]
+    assert len(with_rows) > 1
+    assert {c.section for c in with_rows} == {"事業 > 助成率"}
+    header = big.splitlines()[:2]
+    rows: list[str] = []
+    for chunk in with_rows:
+        lines = chunk.text.splitlines()
+        start = lines.index(header[0])
+        assert lines[start : start + 2] == header
+        rows += lines[start + 2 :]
+    assert rows == big.splitlines()[2:]  # every row once, in order, none cut
 
 
 def test_chunk_ids_are_stable_when_another_section_changes(tmp_path: Path) -> None:
