@@ -20,6 +20,7 @@ COMMAND_MODULES = (
     "bot.cli.serve",
     "bot.cli.evaluate",
     "bot.cli.slack",
+    "bot.cli.knowledge",
 )
 
 Handler = Callable[[argparse.Namespace], int]
