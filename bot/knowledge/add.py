@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from bot.errors import InputError, TargetExistsError
+from bot.errors import InputError, KnowledgeError, TargetExistsError
 from bot.knowledge.convert import convert_document, detect_fiscal_year
 from bot.knowledge.loader import load_source
 from bot.knowledge.scaffold import TODO, render_programme, render_source
@@ -178,6 +178,12 @@ def write_atomically(files: Sequence[tuple[Path, str]]) -> None:
             os.chmod(name, 0o644)
         for (target, _), temp in zip(files, temps, strict=True):
             os.replace(temp, target)
+    except OSError as exc:
+        where = exc.filename or ", ".join(str(target) for target, _ in files)
+        raise KnowledgeError(
+            f"知識ファイルを書き込めません: {where}（{exc.strerror or exc}）",
+            f"Cannot write the knowledge files: {where} ({exc.strerror or exc})",
+        ) from None
     finally:
         for temp in temps:
             temp.unlink(missing_ok=True)

@@ -4,15 +4,16 @@ pdfplumber gives the text lines (with each character's font and size) and the ru
 of a page; the layout rules here turn them into Markdown:
 
 * the body size is the size most of the text is set in; larger sizes are headings, the
-  largest ``#``, the next ``##`` …; a short all-bold line in body size is a heading one level
-  below those;
+  largest ``#``, the next ``##`` …; a short line in body size set all in bold (or in a
+  Gothic face in a document set in Mincho) is a heading one level below those;
 * consecutive lines form one paragraph while the previous line runs to the right edge of the
   text, the gap is no more than a line, and the next line does not start an item (・, ※,
   （１）, ①, １．…) or a new indented paragraph; the lines are joined without spaces next to
   Japanese characters (:func:`bot.knowledge.cjk.join_wrapped`), so a wrapped sentence stays
   whole;
-* a ruled table becomes a Markdown table (a one-column box becomes paragraphs); the text
-  inside it is not repeated as paragraphs;
+* a ruled table becomes a Markdown table (a one-column table becomes paragraphs); the text
+  inside it is not repeated as paragraphs; text in a single ruled box (【注意】…) is laid out
+  as paragraphs of its own, measured against the box's right edge;
 * a lone page number at the top or bottom of a page is dropped.
 
 Unruled tables and multi-column pages are not reconstructed (their text comes out in reading
@@ -35,6 +36,9 @@ HEADING_RATIO = 1.15  # a line this much larger than the body text is a heading
 MAX_HEADING_CHARS = 100
 MAX_BOLD_HEADING_CHARS = 40
 _BOLD = re.compile(r"bold|black|heavy|[-,]W[6-9]\b|demi", re.IGNORECASE)
+_MINCHO = re.compile(r"min|serif|明朝", re.IGNORECASE)
+_GOTHIC = re.compile(r"goth|kakugo|maru|sans|meiryo|yugo|ゴシック", re.IGNORECASE)
+_SUBSET_PREFIX = re.compile(r"^[A-Z]{6}\+")
 _MARKER = re.compile(
     r"^(?:[・●○◎◆◇■□▪•※＊*\-–—►▶→☆★]"
     r"|[（(][0-9０-９一二三四五六七八九十ア-ンａ-ｚa-z]{1,3}[）)]"
@@ -61,6 +65,8 @@ class Line:
     bottom: float
     size: float
     bold: bool = False
+    font: str = ""
+    box: tuple[float, float, float, float] | None = None  # the single ruled box around the line
 
 
 @dataclass(frozen=True)
@@ -91,15 +97,17 @@ def pdf_document(path: Path) -> ConvertedDocument:
 
 def page_blocks(page: Any, number: int) -> list[Block]:
     """The lines and tables of one pdfplumber page, top to bottom."""
-    tables = page.find_tables()
+    finder = page.debug_tablefinder()
+    tables = finder.tables
     boxes = [table.bbox for table in tables]
+    single = [cell for cell in finder.cells if not any(_inside(cell, box) for box in boxes)]
 
     def outside_tables(obj: dict[str, Any]) -> bool:
         if obj.get("object_type") != "char":
             return True
         x = (obj["x0"] + obj["x1"]) / 2
         y = (obj["top"] + obj["bottom"]) / 2
-        return not any(x0 <= x <= x1 and top <= y <= bottom for x0, top, x1, bottom in boxes)
+        return not any(_inside((x, y, x, y), box) for box in boxes)
 
     text_page = page.filter(outside_tables) if boxes else page
     blocks: list[Block] = []
@@ -109,15 +117,27 @@ def page_blocks(page: Any, number: int) -> list[Block]:
         if not chars or not text:
             continue
         size = Counter(round(float(char["size"]) * 2) / 2 for char in chars).most_common(1)[0][0]
-        bold = all(_BOLD.search(str(char.get("fontname", ""))) for char in chars)
-        blocks.append(
-            Line(number, text, float(raw["x0"]), float(raw["x1"]), float(raw["top"]), float(raw["bottom"]),
-                 size, bold)
-        )  # fmt: skip
+        fonts = [_SUBSET_PREFIX.sub("", str(char.get("fontname", ""))) for char in chars]
+        bold = all(_BOLD.search(font) for font in fonts)
+        font = Counter(fonts).most_common(1)[0][0]
+        x0, x1, top, bottom = (float(raw[key]) for key in ("x0", "x1", "top", "bottom"))
+        centre = ((x0 + x1) / 2, (top + bottom) / 2) * 2
+        box = min(
+            (cell for cell in single if _inside(centre, cell)),
+            key=lambda cell: (cell[2] - cell[0]) * (cell[3] - cell[1]),
+            default=None,
+        )
+        single_font = font if fonts.count(font) == len(fonts) else ""
+        blocks.append(Line(number, text, x0, x1, top, bottom, size, bold, single_font, box))
     for table in tables:
         blocks.append(TableBlock(number, float(table.bbox[1]), table.extract()))
     blocks.sort(key=lambda block: block.top)
     return blocks
+
+
+def _inside(inner: Sequence[float], outer: Sequence[float]) -> bool:
+    """Whether the bbox ``inner`` (x0, top, x1, bottom) lies within ``outer``."""
+    return outer[0] <= inner[0] and inner[2] <= outer[2] and outer[1] <= inner[1] and inner[3] <= outer[3]
 
 
 # --- layout ----------------------------------------------------------------------------------
@@ -165,10 +185,16 @@ class _Layout:
             1, sum(len(line.text) for line in body_lines)
         )
         self.bold_level = min(len(self.levels) + 1, 6) if bold_share < 0.5 else 0
-        self.right: dict[int, float] = {}
+        fonts: Counter[str] = Counter()
+        for line in body_lines:
+            fonts[line.font] += len(line.text)
+        body_font = fonts.most_common(1)[0][0] if fonts else ""
+        self.gothic_on_mincho = bool(_MINCHO.search(body_font)) and not _GOTHIC.search(body_font)
+        self.right: dict[tuple[int, object], float] = {}  # (page, box) -> right edge of its text
         for line in lines:
             if not self._is_big(line):
-                self.right[line.page] = max(self.right.get(line.page, 0.0), line.x1)
+                key = (line.page, line.box)
+                self.right[key] = max(self.right.get(key, 0.0), line.x1)
 
     def _is_big(self, line: Line) -> bool:
         return line.size >= self.body * HEADING_RATIO
@@ -177,9 +203,10 @@ class _Layout:
         """The heading level of a line (0 for body text)."""
         if line.size in self.levels:
             return self.levels[line.size]
+        emphasised = line.bold or (self.gothic_on_mincho and bool(_GOTHIC.search(line.font)))
         if (
             self.bold_level
-            and line.bold
+            and emphasised
             and len(line.text) <= MAX_BOLD_HEADING_CHARS
             and not line.text.endswith(("。", "."))
         ):
@@ -190,12 +217,14 @@ class _Layout:
         """Whether ``line`` is the wrapped continuation of the paragraph (or heading) ``group``."""
         prev = group[-1]
         size = max(prev.size, line.size)
+        if line.box != prev.box:
+            return False
         if line.page == prev.page:
             if line.top < prev.top or line.top - prev.bottom > size * 1.2:
                 return False
         elif line.page != prev.page + 1:
             return False
-        right = self.right.get(prev.page, prev.x1)
+        right = self.right.get((prev.page, prev.box), prev.x1)
         if prev.x1 < right - 2 * prev.size:
             return False  # the previous line ends early: its paragraph ends there
         if _MARKER.match(line.text):
