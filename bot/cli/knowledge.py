@@ -45,7 +45,11 @@ def register_add(actions: Subparsers) -> None:
     )
     add.add_argument("path", type=Path, help="文書ファイル (.pdf, .html, .docx, .md)")
     add.add_argument(
-        "--id", dest="doc_id", required=True, help="ID: [a-z0-9][a-z0-9-]* (e.g. tokyo-zero-2026)"
+        "--id",
+        dest="doc_id",
+        metavar="ID",
+        required=True,
+        help="ID: [a-z0-9][a-z0-9-]* (e.g. tokyo-zero-2026)",
     )
     add.add_argument("--title", help="文書名 (default: the document's first heading or title)")
     add.add_argument("--url", help="文書の URL (default: an HTML page's canonical URL)")

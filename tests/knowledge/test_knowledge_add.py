@@ -337,6 +337,15 @@ def test_html_keeps_headings_and_table_and_drops_scripts(kdir: Path, tmp_path: P
         assert gone not in body
 
 
+def test_html_in_shift_jis_is_decoded_by_its_meta_charset(kdir: Path, tmp_path: Path) -> None:
+    page = tmp_path / "sjis.html"
+    html = '<html><head><meta charset="Shift_JIS"></head><body><h1>助成金</h1><p>上限は１，５００万円\nです。'
+    page.write_bytes(html.encode("shift_jis"))
+    assert run(page, "--id", "sjis") == 0
+    body = load_source(kdir / "sources" / "sjis.md").body
+    assert body == "# 助成金\n\n上限は１，５００万円です。\n"
+
+
 def test_docx_keeps_headings_and_table(kdir: Path, tmp_path: Path) -> None:
     assert run(make_docx(tmp_path / "boshu.docx"), "--id", "shoene-docx") == 0
     body, _ = written(kdir, "shoene-docx")
