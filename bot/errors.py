@@ -58,3 +58,21 @@ class UnknownProgrammeError(AdvisorError):
             f"制度ID「{programme_id}」は登録されていません。利用できるID: {listed}",
             f"Unknown programme id '{programme_id}'. Known ids: {listed}",
         )
+
+
+class DocumentError(AdvisorError):
+    """A document given to ``advisor knowledge add`` cannot be read or converted."""
+
+    code = "invalid_document"
+
+
+class UnsupportedDocumentError(DocumentError):
+    """A document of a type the converter does not handle."""
+
+    code = "unsupported_document"
+
+
+class TargetExistsError(AdvisorError):
+    """A file would be overwritten without ``--force``."""
+
+    code = "target_exists"

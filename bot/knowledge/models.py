@@ -62,6 +62,7 @@ class SourceMeta(Strict):
     title: str
     publisher: str
     url: str
+    fiscal_year: str | None = None  # e.g. 令和7年度: the edition of a yearly document
     published: str
     retrieved: str
     programmes: list[str]

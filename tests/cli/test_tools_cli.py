@@ -170,6 +170,12 @@ def test_worksheet_inputs_without_input_specs(
         },
     }
     (tmp_path / "programmes").mkdir()
+    (tmp_path / "sources").mkdir()
+    (tmp_path / "sources" / "d.md").write_text(
+        "---\nid: d\ntitle: 架空の様式\npublisher: 架空県\nurl: https://example.invalid/\n"
+        'published: "2026"\nretrieved: "2026-01-01"\nprogrammes: [form-only]\n---\n\n# s\n\n様式\n',
+        "utf-8",
+    )
     (tmp_path / "programmes" / "form-only.yaml").write_text(
         yaml.safe_dump(programme, allow_unicode=True), "utf-8"
     )
