@@ -52,7 +52,7 @@ def register_add(actions: Subparsers) -> None:
         dest="doc_id",
         metavar="ID",
         required=True,
-        help="ID: [a-z0-9][a-z0-9-]* (e.g. tokyo-zero-2026)",
+        help="ID: [a-z0-9][a-z0-9-]* (e.g. city-heat-pump-2026)",
     )
     add.add_argument("--title", help="文書名 (default: the document's first heading or title)")
     add.add_argument("--url", help="文書の URL (default: an HTML page's canonical URL)")

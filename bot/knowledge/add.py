@@ -59,9 +59,9 @@ def validate_id(doc_id: str) -> str:
     if not ID_PATTERN.fullmatch(doc_id):
         raise InputError(
             f"ID「{doc_id}」は使えません。英小文字・数字・ハイフンのみで、英小文字か数字で始めてください"
-            "（例: tokyo-zero-emission-2026）",
+            "（例: city-heat-pump-2026）",
             f"Invalid id '{doc_id}': use lower-case letters, digits and hyphens, starting with a letter "
-            "or digit (e.g. tokyo-zero-emission-2026)",
+            "or digit (e.g. city-heat-pump-2026)",
         )
     return doc_id
 

@@ -22,8 +22,8 @@ structure is unchanged.
 
 * the names and aliases of the document's programmes (``knowledge/programmes/*.yaml``
   ``name.value`` and ``aliases``, for the ids in the source's ``programmes`` front matter), so
-  every passage of a document matches the programme however the user names it (SAF活用促進,
-  J-VER創出支援, CNアクションプラン…), not only the passages that happen to repeat the name;
+  every passage of a document matches the programme however the user names it (its official
+  name or any alias), not only the passages that happen to repeat the name;
 * the bodies of enclosing sections that are short (≤ ``PARENT_CONTEXT_CHARS``), typically a
   lead-in such as 「環境省及び審査委員会は、以下に掲げる基準により審査を行い…」 above
   ``4. 採択基準 > (1) …``: the child passages inherit the words that say what they are.
