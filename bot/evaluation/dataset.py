@@ -59,10 +59,20 @@ CaseKind = Literal[
     "how_to_apply",
     "contact",
     "overview",
+    "discovery",
+    "coverage",
+    "yes_no",
 ]
 CASE_KINDS: tuple[str, ...] = get_args(CaseKind)
 
 DATASET_VERSION: Literal[1] = 1
+Split = Literal["dev", "heldout"]
+"""``dev``: the cases the engine is tuned on; ``heldout``: cases written from the documents by
+someone who never read the engine, never edited to make it pass (only where they contradict the
+documents), and reported separately."""
+Language = Literal["ja", "en"]
+Verdict = Literal["yes", "no", "depends", "eligible", "not_eligible", "needs_information", "not_stated"]
+WindowState = Literal["open", "upcoming", "closed"]
 
 
 class DatasetError(InputError):
@@ -101,6 +111,9 @@ class Expect(_Strict):
     text in any Japanese notation (「4,500万円」, 「45,000,000円」 …); ``no_amounts`` forbids any
     yen amount. ``follow_up`` True means the answer must ask for missing facts (and about each
     of ``follow_up_about``, input names of the programme); False means it must not ask again.
+    ``verdict`` is the answer's verdict: a yes/no question's はい／いいえ／条件によります (or that
+    the documents do not say), an eligibility question's eligible / not eligible / needs
+    information. ``status`` is the application status the answer must give per programme.
     """
 
     programmes: list[str] | None = None
@@ -113,10 +126,13 @@ class Expect(_Strict):
     follow_up: bool | None = None
     follow_up_about: list[str] = []
     refusal: bool = False
+    verdict: Verdict | None = None
+    status: dict[str, WindowState] = {}
 
     @model_validator(mode="after")
     def _consistent(self, info: ValidationInfo) -> Expect:
         _check_programmes(self.programmes, "programmes", info)
+        _check_programmes(list(self.status), "status", info)
         if self.programmes_exact and self.programmes is None:
             raise ValueError("programmes_exact needs 'programmes'")
         if self.amounts_yen and self.no_amounts:
@@ -156,6 +172,7 @@ class Case(_Strict):
 
     id: str = Field(pattern=r"^[a-z0-9][a-z0-9_-]*$")
     kind: CaseKind
+    lang: Language = "ja"
     programme: str | None = None
     as_of: dt.date
     turns: list[Turn] = Field(min_length=1)
@@ -175,6 +192,7 @@ class Dataset(_Strict):
     """All cases of a dataset file; case ids are unique."""
 
     version: Literal[1] = DATASET_VERSION
+    split: Split = "dev"
     cases: list[Case]
 
     @model_validator(mode="after")
