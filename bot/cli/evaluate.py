@@ -24,7 +24,7 @@ from bot.config import PROJECT_ROOT, load_settings
 if TYPE_CHECKING:
     from bot.deps import Deps
     from bot.evaluation.evaluators import Evaluator
-    from bot.evaluation.runner import EvalRun
+    from bot.evaluation.runner import EvalRun, PassRate, SplitSummary
 
 DATASETS_DIR = PROJECT_ROOT / "eval" / "datasets"
 REPORTS_DIR = PROJECT_ROOT / "eval" / "reports"
@@ -100,7 +100,7 @@ def run_eval_dialogue(args: argparse.Namespace) -> int:
 
 
 def default_datasets() -> list[Path]:
-    return sorted(DATASETS_DIR.glob("*.yaml"))
+    return sorted(DATASETS_DIR.glob("*.yaml")) + sorted(DATASETS_DIR.glob("*/*.yaml"))
 
 
 def _run(args: argparse.Namespace, retrieval_file: Path | None) -> int:
@@ -197,6 +197,7 @@ def format_run(run: EvalRun, failures: list[str], not_measured: list[str]) -> st
     ]
     for kind, rate in s.by_kind.items():
         lines.append(f"{kind:<16}{f'{rate.passed}/{rate.total}':>10}{_pct(rate.rate):>9}")
+    lines += format_splits(run)
     lines.append("")
     lines.append(
         f"金額 {_pct(s.rates.amounts)}、根拠 {_pct(s.rates.groundedness)}、"
@@ -221,6 +222,33 @@ def format_run(run: EvalRun, failures: list[str], not_measured: list[str]) -> st
     if not_measured:
         lines.append(f"  （未計測: {', '.join(not_measured)}）")
     return "\n".join(lines)
+
+
+def format_splits(run: EvalRun) -> list[str]:
+    """Each split's pass rate by kind side by side (dev is what the top-level figures and the gate
+    use; the held-out split is reported, not tuned on)."""
+    splits = run.summary.splits
+    if len(splits) < 2:
+        return []
+    names = list(splits)
+    kinds = list(dict.fromkeys(kind for split in splits.values() for kind in split.by_kind))
+    lines = ["", f"{'split / kind':<16}" + "".join(f"{name:>18}" for name in names)]
+
+    def cell(rate: PassRate | None) -> str:
+        return f"{'—':>18}" if rate is None else f"{f'{rate.passed}/{rate.total} {_pct(rate.rate)}':>18}"
+
+    lines.append(f"{'(all)':<16}" + "".join(cell(_overall(splits[n])) for n in names))
+    lines += [f"{kind:<16}" + "".join(cell(splits[n].by_kind.get(kind)) for n in names) for kind in kinds]
+    lines.append(f"{'amounts':<16}" + "".join(f"{_pct(splits[n].amounts):>18}" for n in names))
+    lines.append(f"{'groundedness':<16}" + "".join(f"{_pct(splits[n].groundedness):>18}" for n in names))
+    return lines
+
+
+def _overall(split: SplitSummary) -> PassRate:
+    from bot.evaluation.runner import PassRate
+
+    o = split.overall
+    return PassRate(total=o.cases, passed=o.cases_passed, rate=o.case_pass_rate)
 
 
 def _pct(rate: float | None) -> str:

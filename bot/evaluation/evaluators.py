@@ -472,11 +472,16 @@ def _message_text(reply: Any) -> str:
 
 def default_evaluators() -> list[Evaluator]:
     """Every deterministic evaluator, in report order."""
+    from bot.evaluation.answer_checks import LanguageCheck, StatusCheck, VerdictCheck
+
     return [
         ProgrammeMatch(),
         AmountExactness(),
         RequiredFacts(),
         ForbiddenClaims(),
+        VerdictCheck(),
+        StatusCheck(),
+        LanguageCheck(),
         CitationPrecision(),
         CitationRecall(),
         Groundedness(),

@@ -194,6 +194,11 @@ def render_markdown(
     lines.append("")
     if thresholds is not None:
         lines += _gate_section(run.summary, thresholds, gate_failures)
+    for name, split in s.splits.items():
+        if name != "dev":
+            rate = _pct(split.overall.case_pass_rate)
+            title = f"分割 {name} (split; not in the top-level figures) — {rate}"
+            lines += _table(title, split.by_kind, "kind")
     lines += ["![pass rate by kind](pass_rate_by_kind.png)", ""]
     lines += _table("種類別 (by kind)", s.by_kind, "kind")
     lines += ["![pass rate by programme](pass_rate_by_programme.png)", ""]

@@ -54,6 +54,8 @@ class TurnResult(BaseModel):
     """One answered turn: one line of ``results.jsonl``."""
 
     dataset: str
+    split: str = "dev"
+    lang: str = "ja"
     case_id: str
     kind: str
     programme: str | None
@@ -78,6 +80,8 @@ class CaseResult(BaseModel):
     """One case: its turns (up to the first that raised) and whether every turn passed."""
 
     dataset: str
+    split: str = "dev"
+    lang: str = "ja"
     case_id: str
     kind: str
     programme: str | None
@@ -146,8 +150,20 @@ class RunInfo(BaseModel):
     judge: bool = False
 
 
+class SplitSummary(BaseModel):
+    """One split's pass rates (``by_kind`` also has an ``english`` row for English cases)."""
+
+    overall: Overall
+    by_kind: dict[str, PassRate]
+    amounts: float | None = None
+    groundedness: float | None = None
+
+
 class Summary(BaseModel):
-    """``summary.json``: everything the report, the gate and a later baseline comparison need."""
+    """``summary.json``: everything the report, the gate and a later baseline comparison need.
+
+    The top-level figures (and so the CI gate) are the dev split's; ``splits`` has every split,
+    the held-out one included, on its own."""
 
     run: RunInfo
     overall: Overall
@@ -160,6 +176,7 @@ class Summary(BaseModel):
     failure_counts: dict[str, int] = Field(description="Failed gating checks per check name, most first")
     judge_means: dict[str, float] = {}
     case_results: dict[str, bool] = Field(description="case id → passed (for baseline comparisons)")
+    splits: dict[str, SplitSummary] = {}
 
 
 class EvalRun(BaseModel):
@@ -214,6 +231,7 @@ def run_case(
     evaluators: Sequence[Evaluator],
     thresholds: Thresholds,
     as_of_override: dt.date | None = None,
+    split: str = "dev",
 ) -> CaseResult:
     """Answer a case's turns in order in a new session and check each answer.
 
@@ -229,6 +247,8 @@ def run_case(
         started = time.perf_counter()
         base = {
             "dataset": dataset_name,
+            "split": split,
+            "lang": case.lang,
             "case_id": case.id,
             "kind": case.kind,
             "programme": case.programme,
@@ -274,6 +294,8 @@ def run_case(
     passed = len(turns) == len(case.turns) and all(t.passed for t in turns)
     return CaseResult(
         dataset=dataset_name,
+        split=split,
+        lang=case.lang,
         case_id=case.id,
         kind=case.kind,
         programme=case.programme,
@@ -306,7 +328,7 @@ def run_evaluation(
     chosen = list(evaluators) if evaluators is not None else default_evaluators()
     if judge is not None:
         chosen.append(judge)
-    jobs = [(name, case) for name, dataset in loaded for case in dataset.cases]
+    jobs = [(name, dataset.split, case) for name, dataset in loaded for case in dataset.cases]
     warm_up(deps)
     started_at = dt.datetime.now(dt.UTC)
     clock = time.perf_counter()
@@ -314,14 +336,14 @@ def run_evaluation(
     report = _progress_printer(progress, progress_every, len(jobs), clock)
     with ThreadPoolExecutor(max_workers=max(1, workers), thread_name_prefix="eval") as pool:
         futures = {
-            pool.submit(run_case, deps, name, case, chosen, thresholds, as_of_override): case.id
-            for name, case in jobs
+            pool.submit(run_case, deps, name, case, chosen, thresholds, as_of_override, split): case.id
+            for name, split, case in jobs
         }
         for future in as_completed(futures):
             result = future.result()
             results[result.case_id] = result
             report(results.values())
-    cases = [results[case.id] for _, case in jobs]
+    cases = [results[case.id] for _, _, case in jobs]
     retrieval = evaluate_retrieval(deps, retrieval_file) if retrieval_file is not None else None
     info = RunInfo(
         started_at=started_at.isoformat(timespec="seconds"),
@@ -425,7 +447,10 @@ def percentile(values: Sequence[float], q: float) -> float:
 def summarise(
     cases: Sequence[CaseResult], info: RunInfo, retrieval: RetrievalSummary | None = None
 ) -> Summary:
-    """Pass rates, rates of the gated aspects, latency and failure counts of a run."""
+    """Pass rates, rates of the gated aspects, latency and failure counts of a run: the dev
+    split's at the top level (all cases when there is no dev case), each split's in ``splits``."""
+    splits = {name: summarise_split([c for c in cases if c.split == name]) for name in _splits(cases)}
+    cases = [case for case in cases if case.split == "dev"] or list(cases)
     turns = [turn for case in cases for turn in case.turns]
     by_kind: dict[str, list[bool]] = defaultdict(list)
     by_programme: dict[str, list[bool]] = defaultdict(list)
@@ -490,4 +515,39 @@ def summarise(
             if name.startswith("judge_") and (mean := mean_of(name)) is not None
         },
         case_results={case.case_id: case.passed for case in cases},
+        splits=splits,
+    )
+
+
+def _splits(cases: Sequence[CaseResult]) -> list[str]:
+    return list(dict.fromkeys(case.split for case in cases))
+
+
+def summarise_split(cases: Sequence[CaseResult]) -> SplitSummary:
+    """One split: overall, by kind (and ``english``), amounts and groundedness."""
+    turns = [turn for case in cases for turn in case.turns]
+    by_kind: dict[str, list[bool]] = defaultdict(list)
+    for case in cases:
+        by_kind[case.kind].append(case.passed)
+        if case.lang == "en":
+            by_kind["english"].append(case.passed)
+    checks: dict[str, list[bool]] = defaultdict(list)
+    for turn in turns:
+        for check in turn.checks:
+            checks[check.name].append(check.passed)
+    rates = _pass_rates(checks)
+    cases_passed = sum(1 for case in cases if case.passed)
+    turns_passed = sum(1 for turn in turns if turn.passed)
+    return SplitSummary(
+        overall=Overall(
+            cases=len(cases),
+            cases_passed=cases_passed,
+            case_pass_rate=_rate(cases_passed, len(cases)),
+            turns=len(turns),
+            turns_passed=turns_passed,
+            turn_pass_rate=_rate(turns_passed, len(turns)),
+        ),
+        by_kind=_pass_rates(by_kind),
+        amounts=rates["amounts"].rate if "amounts" in rates else None,
+        groundedness=rates["grounded"].rate if "grounded" in rates else None,
     )

@@ -18,6 +18,7 @@ from bot.knowledge.sections import split_sections
 
 ROOT = Path(__file__).resolve().parents[2]
 DATASET = ROOT / "eval" / "datasets" / "dialogue.yaml"
+HELDOUT = ROOT / "eval" / "datasets" / "heldout"
 KNOWLEDGE_DIR = ROOT / "knowledge"
 
 MIN_CASES = 200  # the evaluation suite promises at least 200 cases
@@ -56,8 +57,19 @@ def test_case_ids_are_unique(dataset: Dataset) -> None:
     assert repeated == []
 
 
-def test_every_kind_is_covered(dataset: Dataset) -> None:
-    assert set(CASE_KINDS) <= {case.kind for case in dataset.cases}
+def test_every_kind_is_covered(dataset: Dataset, kb: KnowledgeBase) -> None:
+    heldout = [load_dataset(path, kb.programmes) for path in sorted(HELDOUT.glob("*.yaml"))]
+    assert {d.split for d in heldout} == {"heldout"} and dataset.split == "dev"
+    kinds = {case.kind for d in [dataset, *heldout] for case in d.cases}
+    assert set(CASE_KINDS) <= kinds
+
+
+def test_the_heldout_split_has_the_promised_cases(kb: KnowledgeBase) -> None:
+    cases = [c for path in sorted(HELDOUT.glob("*.yaml")) for c in load_dataset(path, kb.programmes).cases]
+    kinds = Counter(case.kind for case in cases)
+    assert len(cases) >= 150 and sum(case.lang == "en" for case in cases) >= 40
+    assert kinds["discovery"] + kinds["coverage"] >= 30 and kinds["yes_no"] >= 30
+    assert sum(len(case.turns) > 1 for case in cases) >= 30
 
 
 def test_every_programme_is_covered(dataset: Dataset, kb: KnowledgeBase) -> None:

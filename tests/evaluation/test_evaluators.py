@@ -407,6 +407,7 @@ def test_evaluate_turn_runs_every_applicable_evaluator(ctx: EvalContext) -> None
         "programmes",
         "amounts",
         "required",
+        "language",
         "citation_precision",
         "citation_recall",
         "grounded",
@@ -414,7 +415,7 @@ def test_evaluate_turn_runs_every_applicable_evaluator(ctx: EvalContext) -> None
         "latency",
     ]
     assert turn_passed(checks), [c for c in checks if not c.passed]
-    assert len(default_evaluators()) == 10
+    assert len(default_evaluators()) == 13
 
 
 def test_non_gating_checks_do_not_decide_the_turn() -> None:
