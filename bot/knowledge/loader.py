@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -28,10 +28,17 @@ class SourceDoc:
 
 @dataclass(frozen=True)
 class KnowledgeBase:
-    """All sources and programmes, validated."""
+    """All sources and programmes, validated.
+
+    ``files`` is the exact text each one was parsed from, by path relative to the knowledge
+    directory (``sources/<id>.md``, ``programmes/<id>.yaml``): ``advisor index`` copies it into
+    the index version it builds, so a server loads exactly the knowledge that build was made
+    from (see ``bot/retrieval/live.py``), whatever the knowledge directory holds by then.
+    """
 
     sources: dict[str, SourceDoc]
     programmes: dict[str, Programme]
+    files: Mapping[str, str] = field(default_factory=dict, repr=False, compare=False)
 
     def programme(self, programme_id: str) -> Programme:
         try:
@@ -41,15 +48,32 @@ class KnowledgeBase:
 
 
 def load_knowledge(knowledge_dir: Path) -> KnowledgeBase:
-    """Load ``sources/*.md`` and ``programmes/*.yaml`` below ``knowledge_dir``."""
-    sources = {doc.meta.id: doc for doc in map(load_source, sorted((knowledge_dir / "sources").glob("*.md")))}
-    programmes = {p.id: p for p in map(load_programme, sorted((knowledge_dir / "programmes").glob("*.yaml")))}
-    return KnowledgeBase(sources=sources, programmes=programmes)
+    """Load ``sources/*.md`` and ``programmes/*.yaml`` below ``knowledge_dir`` (each file read once)."""
+    files: dict[str, str] = {}
+
+    def read(path: Path) -> str:
+        text = path.read_text(encoding="utf-8")
+        files[path.relative_to(knowledge_dir).as_posix()] = text
+        return text
+
+    sources: dict[str, SourceDoc] = {}
+    for path in sorted((knowledge_dir / "sources").glob("*.md")):
+        doc = parse_source(path, read(path))
+        sources[doc.meta.id] = doc
+    programmes: dict[str, Programme] = {}
+    for path in sorted((knowledge_dir / "programmes").glob("*.yaml")):
+        programme = parse_programme(path, read(path))
+        programmes[programme.id] = programme
+    return KnowledgeBase(sources=sources, programmes=programmes, files=files)
 
 
 def load_source(path: Path) -> SourceDoc:
     """Parse a Markdown source with YAML front matter."""
-    text = path.read_text(encoding="utf-8")
+    return parse_source(path, path.read_text(encoding="utf-8"))
+
+
+def parse_source(path: Path, text: str) -> SourceDoc:
+    """Parse the text of the Markdown source at ``path`` (named in errors)."""
     lines = text.splitlines()
     if not lines or lines[0].strip() != FRONT_MATTER_FENCE:
         raise _knowledge_error(path, 1, "front matter missing: the file must start with '---'")
@@ -68,7 +92,12 @@ def load_source(path: Path) -> SourceDoc:
 
 def load_programme(path: Path) -> Programme:
     """Parse and validate one ``programmes/<id>.yaml``."""
-    node, data = _parse_yaml(path, path.read_text(encoding="utf-8"), line_offset=0)
+    return parse_programme(path, path.read_text(encoding="utf-8"))
+
+
+def parse_programme(path: Path, text: str) -> Programme:
+    """Parse and validate the text of the ``programmes/<id>.yaml`` at ``path`` (named in errors)."""
+    node, data = _parse_yaml(path, text, line_offset=0)
     programme = _validate(Programme, data, node, path, line_offset=0)
     if programme.id != path.stem:
         raise _knowledge_error(path, 1, f"id '{programme.id}' does not match the file name '{path.stem}'")
