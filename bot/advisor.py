@@ -60,7 +60,11 @@ def answer(
 
     ``on_event`` receives progress events (``{"type": "progress", "tool", "label"}``) while the
     engine works, for channels that show them (the web stream, the terminal chat).
+
+    The turn runs on the knowledge generation served when it starts (facts and index of one
+    build), even if ``advisor index`` publishes a new one meanwhile.
     """
+    deps = deps.pinned()
     text, notice = clean_message(message, deps.settings.max_message_chars)
     day = as_of or today_in_tokyo()
     store = deps.store

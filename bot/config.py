@@ -55,7 +55,18 @@ class Settings(BaseSettings):
     fusion_k: int = Field(default=5, ge=1, description="k of weighted reciprocal-rank fusion")
     fusion_weight_dense: float = Field(default=0.5, ge=0.0, description="RRF weight of the dense ranking")
     fusion_weight_bm25: float = Field(default=1.0, ge=0.0, description="RRF weight of the BM25 ranking")
-    index_keep_versions: int = Field(default=2, ge=1, description="Index versions kept on disk")
+    index_keep_versions: int = Field(
+        default=2,
+        ge=1,
+        description="Index versions kept on disk: the live one and the ones before it, to roll back to "
+        "(a version a running server still uses is kept until it lets go)",
+    )
+    reload_interval_s: float = Field(
+        default=2.0,
+        ge=0,
+        description="How often a running server checks <data_dir>/index/CURRENT and switches to a newly "
+        "published `advisor index` build (seconds; 0: never, restart to pick up a build)",
+    )
 
     # --- conversation store (bot/store) --------------------------------------------------------
     database_url: SecretStr | None = Field(

@@ -1,19 +1,33 @@
 """Application dependencies, built once at start-up and passed explicitly (no module globals).
 
-``build_deps(settings)`` loads the knowledge base and the embedder; the retriever (which
-needs a built index) is opened on first use, so a missing index only fails the requests
-that search, with IndexMissingError telling the user to run ``advisor index``.
+``build_deps(settings)`` builds the embedder and the holder of the served knowledge generation
+(``bot/retrieval/live.py``: the index version and the knowledge base it was built from, loaded
+on first use and swapped when ``advisor index`` publishes a new build, while a server watches).
+A missing index only fails the requests that search, with IndexMissingError telling the user
+to run ``advisor index``.
+
+Two knowledge bases, on purpose:
+
+* ``deps.knowledge`` — what answers are made from: the served generation's knowledge (or the
+  knowledge directory while nothing is published);
+* ``deps.source_knowledge`` — the knowledge directory as it is now, what ``advisor index``
+  builds from.
+
+A request pins one generation at its start (``deps.pinned()``, called by ``answer()``), so its
+facts and its search results come from the same build even when a new one is swapped in while
+it runs.
 """
 
 from __future__ import annotations
 
+import copy
 import threading
-from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from bot.config import Settings, load_settings
 from bot.knowledge.loader import KnowledgeBase, load_knowledge
 from bot.retrieval.embeddings import Embedder, build_embedder
+from bot.retrieval.live import Generation, LiveKnowledge
 
 if TYPE_CHECKING:
     from bot.agent.base import Engine
@@ -21,87 +35,125 @@ if TYPE_CHECKING:
     from bot.store import SqlStore
 
 
-@dataclass
-class Deps:
-    """Settings, knowledge base, embedder and a lazily opened retriever."""
+class _Services:
+    """The lazily built services, shared by a Deps and its pinned views."""
 
-    settings: Settings
-    knowledge: KnowledgeBase
-    embedder: Embedder
-    _retriever: Retriever | None = field(default=None, init=False, repr=False)
-    _store: SqlStore | None = field(default=None, init=False, repr=False)
-    _offline: Engine | None = field(default=None, init=False, repr=False)
-    _llm: Engine | None = field(default=None, init=False, repr=False)
-    _llm_built: bool = field(default=False, init=False, repr=False)
-    _lock: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False)
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.source_knowledge: KnowledgeBase | None = None
+        self.store: SqlStore | None = None
+        self.offline: Engine | None = None
+        self.llm: Engine | None = None
+        self.llm_built = False
+
+
+class Deps:
+    """Settings, the embedder, the served knowledge generation and lazily opened services."""
+
+    def __init__(
+        self, settings: Settings, *, embedder: Embedder, knowledge: KnowledgeBase | None = None
+    ) -> None:
+        """``knowledge``: the knowledge directory already loaded (else it is loaded when first needed)."""
+        self.settings = settings
+        self.embedder = embedder
+        self._services = _Services()
+        self._services.source_knowledge = knowledge
+        self.live = LiveKnowledge(settings, embedder, fallback=lambda: self.source_knowledge)
+        self._pinned: Generation | None = None
+
+    # --- knowledge and search -----------------------------------------------------------
+
+    @property
+    def generation(self) -> Generation:
+        """The generation this request uses (pinned), else the one served now."""
+        return self._pinned if self._pinned is not None else self.live.current()
+
+    def pinned(self) -> Deps:
+        """A view of these deps fixed to the generation served now, for one request: its
+        knowledge and retriever stay those of that build to the end (services are shared)."""
+        if self._pinned is not None:
+            return self
+        view = copy.copy(self)
+        view._pinned = self.live.current()
+        return view
+
+    @property
+    def knowledge(self) -> KnowledgeBase:
+        """The programme facts and documents answers are made from (the served generation's)."""
+        return self.generation.knowledge
+
+    @property
+    def retriever(self) -> Retriever:
+        """The retriever of the served generation; IndexMissingError when no index is published."""
+        return self.generation.retriever
+
+    @property
+    def source_knowledge(self) -> KnowledgeBase:
+        """The knowledge directory as loaded once (``ADVISOR_KNOWLEDGE_DIR``): what gets indexed."""
+        services = self._services
+        with services.lock:
+            if services.source_knowledge is None:
+                services.source_knowledge = load_knowledge(self.settings.knowledge_dir)
+            return services.source_knowledge
+
+    def reload_retriever(self) -> Retriever:
+        """Load the published index now (after ``advisor index`` swapped in a new version)."""
+        return self.live.reload().retriever
+
+    # --- services -----------------------------------------------------------------------
 
     @property
     def store(self) -> SqlStore:
         """The conversation store (SQLite in the data dir, or ADVISOR_DATABASE_URL), opened once."""
-        with self._lock:
-            if self._store is None:
+        services = self._services
+        with services.lock:
+            if services.store is None:
                 from bot.store import open_store
 
-                self._store = open_store(self.settings)
-            return self._store
+                services.store = open_store(self.settings)
+            return services.store
 
     @property
     def offline_engine(self) -> Engine:
         """The deterministic offline engine (always available)."""
-        with self._lock:
-            if self._offline is None:
+        services = self._services
+        with services.lock:
+            if services.offline is None:
                 from bot.agent.offline import OfflineEngine
 
-                self._offline = OfflineEngine()
-            return self._offline
+                services.offline = OfflineEngine()
+            return services.offline
 
     @property
     def llm_engine(self) -> Engine | None:
         """The LLM agent when ``ADVISOR_LLM`` is configured, else None."""
-        with self._lock:
-            if not self._llm_built:
-                self._llm_built = True
+        services = self._services
+        with services.lock:
+            if not services.llm_built:
+                services.llm_built = True
                 if self.settings.llm:
                     from bot.agent.llm import LlmEngine
 
-                    self._llm = LlmEngine(self.settings)
-            return self._llm
+                    services.llm = LlmEngine(self.settings)
+            return services.llm
 
     def use_llm_engine(self, engine: Engine | None) -> None:
         """Replace the LLM engine (tests plug in a scripted model this way)."""
-        with self._lock:
-            self._llm, self._llm_built = engine, True
+        services = self._services
+        with services.lock:
+            services.llm, services.llm_built = engine, True
 
     def close(self) -> None:
-        """Release the store's connections."""
-        with self._lock:
-            if self._store is not None:
-                self._store.close()
-                self._store = None
-
-    @property
-    def retriever(self) -> Retriever:
-        """The retriever over the live index, opened on first use (thread-safe)."""
-        with self._lock:
-            if self._retriever is None:
-                from bot.retrieval.index import open_retriever
-
-                self._retriever = open_retriever(self.settings, self.embedder)
-            return self._retriever
-
-    def reload_retriever(self) -> Retriever:
-        """Reopen the live index (after ``advisor index`` swapped in a new version)."""
-        from bot.retrieval.index import open_retriever
-
-        retriever = open_retriever(self.settings, self.embedder)
-        with self._lock:
-            self._retriever = retriever
-        return retriever
+        """Stop watching for new index builds and release the store's connections."""
+        self.live.stop_watching()
+        services = self._services
+        with services.lock:
+            if services.store is not None:
+                services.store.close()
+                services.store = None
 
 
 def build_deps(settings: Settings | None = None) -> Deps:
-    """Build the dependencies once, at start-up."""
+    """Build the dependencies once, at start-up (the knowledge is read when first needed)."""
     settings = settings or load_settings()
-    return Deps(
-        settings=settings, knowledge=load_knowledge(settings.knowledge_dir), embedder=build_embedder(settings)
-    )
+    return Deps(settings, embedder=build_embedder(settings))

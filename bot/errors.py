@@ -45,6 +45,7 @@ class IndexMissingError(AdvisorError):
             f"検索インデックスがありません。`advisor index` を実行してください{suffix_ja}",
             f"The search index is missing or corrupt; run `advisor index`{suffix_en}",
         )
+        self.detail = detail
 
 
 class UnknownProgrammeError(AdvisorError):

@@ -30,7 +30,7 @@ def corpus_data_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
         shutil.copytree(REPO_INDEX, root / "index")
     settings = load_settings(data_dir=root, llm=None)
     deps = build_deps(settings)
-    build_index(settings, deps.knowledge, embedder=deps.embedder)
+    build_index(settings, deps.source_knowledge, embedder=deps.embedder)
     return root
 
 

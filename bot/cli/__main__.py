@@ -1,4 +1,4 @@
-"""``python -m bot.cli …`` runs the ``advisor`` command line (e.g. from a work tree)."""
+"""``python -m bot.cli …``: the ``advisor`` command without the console script (e.g. from a worktree)."""
 
 import sys
 

@@ -162,7 +162,8 @@ def eval_deps(llm: str | None) -> Iterator[Deps]:
             shutil.copytree(base.index_dir, settings.index_dir, ignore=shutil.ignore_patterns(".lock"))
         deps = build_deps(settings)
         try:
-            build_index(settings, deps.knowledge, embedder=deps.embedder)
+            build_index(settings, deps.source_knowledge, embedder=deps.embedder)
+            deps.reload_retriever()
             yield deps
         finally:
             deps.close()

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 from bot.config import PROJECT_ROOT, load_settings
 
 if TYPE_CHECKING:
+    from bot.config import Settings
     from bot.retrieval.models import SearchResult
 
 DEFAULT_EVAL_FILE = PROJECT_ROOT / "eval" / "retrieval.yaml"
@@ -21,8 +22,23 @@ MODES = ("hybrid", "dense", "bm25")
 
 def register(subparsers: argparse._SubParsersAction[Any]) -> None:
     """Register this module's commands."""
-    index = subparsers.add_parser("index", help="検索インデックスを作成・更新 (build or update the index)")
+    index = subparsers.add_parser(
+        "index",
+        help="検索インデックスを作成・更新して公開 (build or update the index and publish it)",
+        description="knowledge/ からインデックスを作成し、公開します。"
+        "起動中の advisor serve は数秒で切り替えます (see docs/publishing.md).",
+    )
     index.add_argument("--rebuild", action="store_true", help="全文書を埋め込み直す (re-embed everything)")
+    index.add_argument(
+        "--list", action="store_true", help="保存されている版の一覧 (list the kept index versions)"
+    )
+    index.add_argument(
+        "--rollback",
+        nargs="?",
+        const="",
+        metavar="VERSION",
+        help="以前の版に戻す (publish a kept version again; default: the newest one that is not live)",
+    )
     index.set_defaults(handler=run_index)
 
     search = subparsers.add_parser("search", help="出典の文章を検索 (search the cited passages)")
@@ -59,6 +75,10 @@ def run_index(args: argparse.Namespace) -> int:
     from bot.retrieval.index import build_index
 
     settings = load_settings()
+    if args.list:
+        return list_versions(settings)
+    if args.rollback is not None:
+        return rollback(settings, args.rollback or None)
     knowledge = load_knowledge(settings.knowledge_dir)
     report = build_index(settings, knowledge, rebuild=args.rebuild, progress=_print_progress)
     print(
@@ -67,6 +87,27 @@ def run_index(args: argparse.Namespace) -> int:
         f"文書 {len(report.reembedded_documents)} 件）、{report.seconds:.1f} 秒"
     )
     print(f"  model: {report.embedder}  version: {report.version}")
+    return 0
+
+
+def list_versions(settings: Settings) -> int:
+    from bot.retrieval.versions import list_index_versions
+
+    infos = list_index_versions(settings)
+    if not infos:
+        print(f"インデックスがありません (no index in {settings.index_dir}): advisor index")
+    for info in infos:
+        mark = "*" if info.current else " "
+        what = f"文書 {info.documents} 件、制度 {info.programmes} 件、{info.built_at}"
+        print(f"{mark} {info.version}  {what}" + (f"  [{info.problem}]" if info.problem else ""))
+    return 0
+
+
+def rollback(settings: Settings, version: str | None) -> int:
+    from bot.retrieval.versions import roll_back
+
+    live = roll_back(settings, version)
+    print(f"公開する版を {live} に戻しました (CURRENT → {live}); 起動中のサーバーは数秒で切り替えます")
     return 0
 
 

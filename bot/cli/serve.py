@@ -72,7 +72,7 @@ def ensure_index(deps: Deps) -> None:
         deps.retriever  # noqa: B018 — opening it is the check
     except IndexMissingError:
         print("検索インデックスを作成しています… (building the search index)", file=sys.stderr, flush=True)
-        build_index(deps.settings, deps.knowledge, embedder=deps.embedder)
+        build_index(deps.settings, deps.source_knowledge, embedder=deps.embedder)
         deps.reload_retriever()
 
 

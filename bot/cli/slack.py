@@ -58,6 +58,7 @@ def run_socket(settings: Settings) -> int:
         raise SlackNotConfiguredError(*missing)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     deps = build_deps(settings)
+    deps.live.start_watching()  # switch to new `advisor index` builds without a restart (stopped by close)
     print(
         "Slack に Socket Mode で接続します（終了: Ctrl+C） / connecting to Slack over Socket Mode", flush=True
     )

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -34,10 +34,17 @@ class SourceDoc:
 
 @dataclass(frozen=True)
 class KnowledgeBase:
-    """All sources and programmes, validated."""
+    """All sources and programmes, validated.
+
+    ``files`` is the exact text each one was parsed from, by path relative to the knowledge
+    directory (``sources/<id>.md``, ``programmes/<id>.yaml``): ``advisor index`` copies it into
+    the index version it builds, so a server loads exactly the knowledge that build was made
+    from (see ``bot/retrieval/live.py``), whatever the knowledge directory holds by then.
+    """
 
     sources: dict[str, SourceDoc]
     programmes: dict[str, Programme]
+    files: Mapping[str, str] = field(default_factory=dict, repr=False, compare=False)
 
     def programme(self, programme_id: str) -> Programme:
         try:
@@ -90,15 +97,33 @@ def load_knowledge(knowledge_dir: Path) -> KnowledgeBase:
             "（ADVISOR_KNOWLEDGE_DIR を確認してください）",
             f"No sources/*.md in the knowledge folder {knowledge_dir} (check ADVISOR_KNOWLEDGE_DIR)",
         )
-    sources = {doc.meta.id: doc for doc in map(load_source, source_files)}
-    programmes = {p.id: p for p in map(load_programme, programme_files)}
-    return KnowledgeBase(sources=sources, programmes=programmes)
+    files: dict[str, str] = {}
+
+    def read(path: Path) -> str:
+        text = path.read_text(encoding="utf-8")
+        files[path.relative_to(knowledge_dir).as_posix()] = text
+        return text
+
+    sources: dict[str, SourceDoc] = {}
+    for path in source_files:
+        doc = parse_source(path, read(path))
+        sources[doc.meta.id] = doc
+    programmes: dict[str, Programme] = {}
+    for path in programme_files:
+        programme = parse_programme(path, read(path))
+        programmes[programme.id] = programme
+    return KnowledgeBase(sources=sources, programmes=programmes, files=files)
 
 
 def load_source(path: Path) -> SourceDoc:
     """Parse a Markdown source with YAML front matter."""
+    return parse_source(path, path.read_text(encoding="utf-8"))
+
+
+def parse_source(path: Path, text: str) -> SourceDoc:
+    """Parse the text of the Markdown source at ``path`` (named in errors)."""
     try:
-        source = split_front_matter(path.read_text(encoding="utf-8"))
+        source = split_front_matter(text)
     except FrontMatterError as exc:
         raise _knowledge_error(path, exc.line, exc.what) from None
     offset = source.front_matter_line - 1
@@ -111,7 +136,12 @@ def load_source(path: Path) -> SourceDoc:
 
 def load_programme(path: Path) -> Programme:
     """Parse and validate one ``programmes/<id>.yaml``."""
-    node, data = _parse_yaml(path, path.read_text(encoding="utf-8"), line_offset=0)
+    return parse_programme(path, path.read_text(encoding="utf-8"))
+
+
+def parse_programme(path: Path, text: str) -> Programme:
+    """Parse and validate the text of the ``programmes/<id>.yaml`` at ``path`` (named in errors)."""
+    node, data = _parse_yaml(path, text, line_offset=0)
     programme = _validate(Programme, data, node, path, line_offset=0)
     if programme.id != path.stem:
         raise _knowledge_error(path, 1, f"id '{programme.id}' does not match the file name '{path.stem}'")

@@ -4,7 +4,9 @@ Incremental: a document's vectors are reused when its content hash, the chunking
 and the embedding model are unchanged; only changed or new documents are embedded.
 Atomic: everything is written into a new version directory and ``CURRENT`` is swapped last
 (see ``layout.py``); on any failure the new directory is removed and the previous version
-keeps serving.
+keeps serving. The version also keeps the knowledge files the build was made from
+(``knowledge/``): a running server switches to a new version with exactly that knowledge
+(``bot/retrieval/live.py``).
 """
 
 from __future__ import annotations
@@ -67,6 +69,8 @@ def build_index(
 ) -> IndexReport:
     """Build a new index version from ``knowledge`` and make it the live one."""
     started = time.perf_counter()
+    if knowledge.sources and not knowledge.files:
+        raise IndexBuildError("the knowledge base carries no file texts to snapshot (use load_knowledge)")
     embedder = embedder or build_embedder(settings)
     config = ChunkingConfig(settings.chunk_target_chars, settings.chunk_max_chars)
     index_dir = settings.index_dir
@@ -83,9 +87,12 @@ def build_index(
         try:
             version_dir.mkdir(parents=True)
             layout.write_chunks(version_dir, chunks)
+            snapshot = layout.write_knowledge(version_dir, dict(knowledge.files))
             matrix = _embed_missing(embedder, chunks, reused, progress)
             _write_version(index_dir, version_dir, previous, collection, chunks, matrix, embedder)
-            manifest = _new_manifest(version, previous, config, hashes, chunks, collection, embedder)
+            manifest = _new_manifest(
+                version, previous, config, hashes, chunks, collection, embedder, snapshot
+            )
             layout.write_json(version_dir / "manifest.json", manifest.model_dump())
             layout.fsync_tree(version_dir)
             layout.swap_current(index_dir, version)
@@ -211,6 +218,7 @@ def _new_manifest(
     chunks: list[Chunk],
     collection: str,
     embedder: Embedder,
+    knowledge: dict[str, str],
 ) -> layout.Manifest:
     chunk_ids = [c.chunk_id for c in chunks]
     collections = dict(previous.collections) if previous else {}
@@ -225,14 +233,23 @@ def _new_manifest(
         chunk_ids=chunk_ids,
         active_collection=collection,
         collections=collections,
+        knowledge=knowledge,
     )
 
 
 def open_retriever(settings: Settings, embedder: Embedder | None = None) -> Retriever:
     """Load the live index; IndexMissingError (run ``advisor index``) if missing or corrupt."""
     version_dir = layout.current_version_dir(settings.index_dir)
-    manifest = layout.read_manifest(version_dir)
-    embedder = embedder or build_embedder(settings)
+    return open_version(
+        settings, embedder or build_embedder(settings), version_dir, layout.read_manifest(version_dir)
+    )
+
+
+def open_version(
+    settings: Settings, embedder: Embedder, version_dir: Path, manifest: layout.Manifest
+) -> Retriever:
+    """A retriever over one version (everything in memory, except Chroma's files with
+    ``ADVISOR_DENSE_BACKEND=chroma``); IndexMissingError if it is incomplete or corrupt."""
     collection = collection_name_for(embedder.name)
     entry = manifest.collections.get(collection)
     if entry is None or entry.chunk_ids != manifest.chunk_ids or entry.documents != manifest.documents:

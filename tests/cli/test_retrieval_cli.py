@@ -190,3 +190,34 @@ def test_search_starts_without_heavy_imports(env: Path) -> None:
     done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr
     assert json.loads(done.stdout) == {"code": 0, "heavy": []}
+
+
+def test_index_list_and_rollback_publish_the_previous_version_again(
+    env: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["index"]) == 0
+    rates = env / "knowledge" / "sources" / "tokyo-zero-emission-energy-saving.md"
+    rates.write_text(rates.read_text(encoding="utf-8").replace("4,500万円", "4,000万円"), encoding="utf-8")
+    assert main(["index"]) == 0
+    capsys.readouterr()
+
+    assert main(["index", "--list"]) == 0
+    first, second = capsys.readouterr().out.splitlines()
+    assert first.startswith("  v") and second.startswith("* v") and "文書 2 件" in second
+    assert main(["index", "--rollback"]) == 0
+    assert first.split()[0] in capsys.readouterr().out
+    assert main(["search", "省エネ設備の助成上限額", "--json", "-k", "1"]) == 0
+    assert "4,500万円" in json.loads(capsys.readouterr().out)["hits"][0]["text"]
+    assert main(["index", "--list"]) == 0
+    assert capsys.readouterr().out.splitlines()[0].startswith("* v")
+
+
+def test_rollback_without_a_kept_version_changes_nothing(
+    env: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["index"]) == 0
+    capsys.readouterr()
+    assert main(["index", "--rollback"]) == 2
+    assert "no other version is kept" in capsys.readouterr().err
+    assert main(["index", "--rollback", "v-no-such-version"]) == 2
+    assert "live index is unchanged" in capsys.readouterr().err

@@ -41,6 +41,7 @@ if TYPE_CHECKING:
     from slack_sdk.web.async_client import AsyncWebClient
 
     from bot.deps import Deps
+    from bot.knowledge.loader import KnowledgeBase
     from bot.knowledge.models import SourceRef
 
 log = logging.getLogger("bot.channels.slack")
@@ -311,11 +312,12 @@ class SlackBot:
             knowledge.programmes,
         )
         result = GrantResult.model_validate(data)
-        return render.render_calc(result, [self.citation(ref) for ref in result.sources])
+        return render.render_calc(result, [self.citation(ref, knowledge) for ref in result.sources])
 
-    def citation(self, ref: SourceRef) -> Citation:
-        """A calculator's source reference with its document's title and URL."""
-        doc = self.deps.knowledge.sources.get(ref.doc)
+    def citation(self, ref: SourceRef, knowledge: KnowledgeBase | None = None) -> Citation:
+        """A calculator's source reference with its document's title and URL (from ``knowledge``:
+        the one the figures came from; default the served one)."""
+        doc = (knowledge or self.deps.knowledge).sources.get(ref.doc)
         title, url = (doc.meta.title, doc.meta.url) if doc else (ref.doc, "")
         return Citation(source_id=ref.doc, title=title, url=url, section=ref.section, quote=ref.quote)
 

@@ -36,8 +36,9 @@ DESCRIPTION = (
 
 
 def warm_up(deps: Deps) -> None:
-    """Open the index and the store before the first request (failures are only logged:
-    ``/readyz`` reports them and the requests that need the index get a 503)."""
+    """Load the published knowledge generation and open the store before the first request
+    (failures are only logged: ``/readyz`` reports them and the requests that need the index
+    get a 503)."""
     try:
         deps.retriever.search("省エネ設備の補助金", k=1)
         deps.store.get_session(health.READINESS_PROBE_SESSION)
@@ -53,9 +54,12 @@ def create_app(deps: Deps, *, static_dir: Path = STATIC_DIR, owns_deps: bool = F
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         await anyio.to_thread.run_sync(warm_up, deps)
+        # New `advisor index` builds are loaded in the watcher's own thread, then swapped in.
+        deps.live.start_watching()
         try:
             yield
         finally:
+            await anyio.to_thread.run_sync(deps.live.stop_watching)
             running = set(web.tasks)  # turns whose stream was left by the client, still answering
             if running:
                 await asyncio.wait(running, timeout=SHUTDOWN_GRACE_S)

@@ -1,4 +1,4 @@
-"""``GET /healthz`` (the process answers) and ``GET /readyz`` (the index opens, the store answers)."""
+"""``GET /healthz`` (the process answers) and ``GET /readyz`` (an index is served, the store answers)."""
 
 from __future__ import annotations
 
@@ -32,9 +32,11 @@ async def healthz() -> HealthResponse:
     summary="準備完了か (readiness: index and store)",
 )
 def readyz(deps: DepsDep) -> ReadyResponse | JSONResponse:
-    """200 when the search index opens and the conversation store answers, else 503 with the reason."""
+    """200 when an index version is served and the conversation store answers, else 503 with the
+    reason. ``index_version`` is the version answers come from; ``reload_error`` says why a newer
+    published build is not served (the previous one keeps serving)."""
     try:
-        retriever = deps.retriever
+        retriever = deps.generation.retriever
         store = deps.store
         store.get_session(READINESS_PROBE_SESSION)
     except AdvisorError as exc:
@@ -52,4 +54,6 @@ def readyz(deps: DepsDep) -> ReadyResponse | JSONResponse:
             ),
             status_code=503,
         )
-    return ReadyResponse(index_version=retriever.version, store=store.backend)
+    return ReadyResponse(
+        index_version=retriever.version, store=store.backend, reload_error=deps.live.last_error
+    )

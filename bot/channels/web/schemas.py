@@ -98,5 +98,9 @@ class HealthResponse(BaseModel):
 
 class ReadyResponse(BaseModel):
     status: Literal["ok"] = "ok"
-    index_version: str
+    index_version: str = Field(description="The index version (and its knowledge) answers come from")
     store: str
+    reload_error: str | None = Field(
+        default=None,
+        description="Why the build `advisor index` published last is not served (the previous one is)",
+    )

@@ -36,7 +36,7 @@ def data_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def deps(data_dir: Path) -> Deps:
     """Knowledge, embedder and an up-to-date index over knowledge/ (LLM settings left unset)."""
     built = build_deps(load_settings(data_dir=data_dir, llm=None))
-    build_index(built.settings, built.knowledge, embedder=built.embedder)
+    build_index(built.settings, built.source_knowledge, embedder=built.embedder)
     return built
 
 

@@ -29,7 +29,7 @@ def offline_deps(tmp_path_factory: pytest.TempPathFactory) -> Deps:
     if (REPO_INDEX / "CURRENT").is_file():
         shutil.copytree(REPO_INDEX, data_dir / "index")
     deps = build_deps(load_settings(data_dir=data_dir))
-    build_index(deps.settings, deps.knowledge, embedder=deps.embedder)
+    build_index(deps.settings, deps.source_knowledge, embedder=deps.embedder)
     return deps
 
 
