@@ -27,6 +27,8 @@ CLAIM_WORDS = re.compile(
     r"助成額|補助額|補助金額|助成金額|交付額|補助金所要額|もらえ|受け取れ|支給され|交付され"
 )
 NOT_A_CLAIM = re.compile(r"上限|限度|対象経費|経費|総事業費|差引|×|=|＝")
+# 「千円未満の端数」 bounds an amount from above; it is not the grant and cannot overstate it
+UPPER_BOUNDS = frozenset({"以下", "未満"})
 
 
 @dataclass(frozen=True)
@@ -93,9 +95,12 @@ def _add_text(text: str, evidence: set[FigureKey]) -> None:
 
 
 def amount_claims(text: str) -> list[Figure]:
-    """Yen amounts the text states as the grant itself (e.g. 「助成額は4,500万円」)."""
+    """Yen amounts the text states as the grant itself (e.g. 「助成額は4,500万円」); an upper
+    bound such as 「助成額に千円未満の端数」 (a rounding rule quoted from a document) is not one."""
     claims: list[Figure] = []
     for mention in find_yen_mentions(text):
+        if mention.qualifier in UPPER_BOUNDS:
+            continue
         clause = re.split(r"[。\n]", text[max(0, mention.start - CLAIM_WINDOW) : mention.start])[-1]
         if CLAIM_WORDS.search(clause) and not NOT_A_CLAIM.search(clause):
             claims.append(Figure("yen", mention.value, mention.text))

@@ -77,3 +77,17 @@ def test_a_date_in_a_cited_section_heading_is_grounded() -> None:
     heading = CITATION.model_copy(update={"section": "重要事項 > 注意喚起のご案内(令和6年9月4日再掲)"})
     text = "出典: 重要事項 > 注意喚起のご案内(令和6年9月4日再掲)"
     assert check_grounding(EngineReply(answer=text, citations=[heading]), AS_OF).ok
+
+
+def test_a_rounding_rule_quoted_from_a_document_is_not_an_amount_claim() -> None:
+    """「助成額に千円未満の端数…」 bounds the amount from above: the quoted line stays."""
+    rule = "助成額に千円未満の端数が生じた場合は、これを切り捨てます。"
+    quoted = CITATION.model_copy(update={"quote": rule})
+    assert check_grounding(EngineReply(answer=f"> {rule}", citations=[quoted]), AS_OF).ok
+
+
+def test_a_lower_bound_next_to_the_word_grant_is_still_an_amount_claim() -> None:
+    """「助成額は6,000万円以上」 would overstate a capped grant of 4,500万円."""
+    call = CALL.model_copy(update={"result": {**CALL.result, "steps": ["80,000,000円 × 3/4 = 60,000,000円"]}})
+    report = check_grounding(EngineReply(answer="助成額は6,000万円以上です。", tool_calls=[call]), AS_OF)
+    assert [f.text for f in report.ungrounded] == ["6,000万円"]

@@ -345,13 +345,11 @@ class _Turn:
             published = doc.meta.published if doc else ""
             basis = f"{ja_month(published)}公表の資料" if published else "公表資料"
         text = render("common.basis", title=programme.name.value, basis=basis)
-        if (
-            closed_note
-            and status.closed_fiscal_years
-            and not any(w.state != "closed" for w in status.windows)
-        ):
-            notes = [render("common.closed", years="・".join(status.closed_fiscal_years))]
-            if self.toolkit.deps.knowledge.is_latest(programme):
+        if status.closed_fiscal_years and not any(w.state != "closed" for w in status.windows):
+            notes = []
+            if closed_note:  # a deadline answer says 「…の受付はすべて終了しました」 itself
+                notes.append(render("common.closed", years="・".join(status.closed_fiscal_years)))
+            if self.toolkit.deps.knowledge.is_latest(programme):  # on every answer, deadlines too
                 notes.append(self._no_later_edition(programme))
             text = "\n\n".join([*notes, text])
         return text

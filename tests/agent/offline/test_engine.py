@@ -302,6 +302,7 @@ def test_deadlines_when_every_round_is_over(dialogue: MakeDialogue) -> None:
     assert "令和7年度 第5回の受付は2026年1月30日17時で終了しました" in reply.answer
     assert "令和7年度の受付はすべて終了しました" in reply.answer
     assert "次年度の募集要項は内容が変わる可能性があります" in reply.answer
+    assert "新しい年度の募集内容は、まだこのアドバイザーの資料にありません。" in reply.answer
 
 
 def test_deadlines_between_rounds(dialogue: MakeDialogue) -> None:
