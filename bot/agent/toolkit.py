@@ -126,6 +126,13 @@ class Toolkit:
     def programme(self, programme_id: str) -> Programme:
         return self.deps.knowledge.programme(programme_id)
 
+    def use_edition(self, programme_id: str) -> None:
+        """Answer this turn with edition ``programme_id`` instead of its programme's edition in
+        force (the user asked about that fiscal year, e.g. a past application's deadline)."""
+        chosen = self.programme(programme_id)
+        editions = {pid: p for pid, p in self.programmes.items() if p.family != chosen.family}
+        self._programmes = {**editions, chosen.id: chosen}
+
     def cite(self, ref: SourceRef) -> Citation:
         """Record a citation of a programme-fact source passage."""
         doc = self.deps.knowledge.sources.get(ref.doc)

@@ -81,7 +81,7 @@ def indexed_copy(root: Path, corpus_data_dir: Path, knowledge: Path) -> Folder:
     shutil.copytree(corpus_data_dir / "index", data / "index")
     settings = load_settings(data_dir=data, knowledge_dir=knowledge, llm=None)
     deps = build_deps(settings)
-    report = build_index(settings, deps.knowledge, embedder=deps.embedder)
+    report = build_index(settings, deps.source_knowledge, embedder=deps.embedder)
     return Folder(knowledge=knowledge, data=data, report=report)
 
 
@@ -270,6 +270,21 @@ def test_the_edition_in_force_on_the_day_answers(
     assert edition.section(RATES) in cited(result, edition.id)
     other = R8 if edition is R7 else R7
     assert not cited(result, other.id) and other.fiscal_year not in result.answer
+
+
+@pytest.mark.parametrize("year", ["令和7年度", "2025年度", "R7"])
+def test_a_question_naming_the_older_fiscal_year_answers_with_that_edition(deps: Deps, year: str) -> None:
+    result = ask(deps, f"{year}の{AMOUNT}", R8_OPEN)
+
+    assert result.programmes == [R7.id]
+    assert all(figure in result.answer for figure in R7_FIGURES)
+    assert f"根拠資料: {NAME}（令和7年度の募集内容（第1回〜第2回））" in result.answer
+
+
+def test_a_calendar_date_is_not_a_fiscal_year(deps: Deps) -> None:
+    result = ask(deps, f"2025年12月に工事します。{AMOUNT}", R8_OPEN)
+
+    assert result.programmes == [R8.id]
 
 
 def test_before_the_new_edition_is_published_the_old_one_is_said_closed(deps: Deps) -> None:

@@ -23,6 +23,7 @@ from bot.agent.offline.slots import PRETEND, Extraction, answer_pending, derive_
 from bot.agent.toolkit import Toolkit
 from bot.knowledge.models import Programme, RateCapCalculation, WorksheetCalculation
 from bot.retrieval.models import SearchHit
+from bot.retrieval.synonyms import era_terms
 
 MAX_INTENTS = 3
 SHORT_REPLY = 12  # characters: 「はい、受けました」 answers the question asked; a longer question does not
@@ -47,10 +48,29 @@ ASKS_WITH_COSTS = frozenset({"eligibility", "eligible_costs", "rate_cap", "gener
 CARRY_INTENTS = ("amount", "comparison", "eligibility")
 TRANSIENT_SLOTS = ("pending_intent", "pending_fact", "last_intent", "programme_id")
 ADDED_COSTS = "added_costs"  # items added on top of the eligible total (「設計費200万も足したら」)
+_FISCAL_SHORT = re.compile(r"(?<![a-z0-9])[rh]\d{1,2}(?![a-z0-9])")  # R7, H22 (normalised: lower case)
 _ADD = re.compile(r"足(し|す|せ)|追加|加え|プラス|含め")
 _BETWEEN = re.compile(r"(違い|比較|比べ|どっちの制度|どちらの制度)(?!.*区分)")
 _ONLY = re.compile(r"だけ|のみ|以外なし|しかない")
 WHICH_PROGRAMME_EXAMPLES = 3
+
+
+def named_editions(toolkit: Toolkit, message: str) -> list[Programme]:
+    """Editions other than the ones in force whose fiscal year the message names (「令和7年度の
+    …」, 「2025年度」, 「R7」): the user asks about that year's terms, not this year's."""
+    text = normalise(message)
+    if "年度" not in text and not _FISCAL_SHORT.search(text):
+        return []  # 「2025年12月」 is a date, not a fiscal year
+    spellings = [text, *map(normalise, era_terms(message))]
+    current = toolkit.programmes
+    found: dict[str, Programme] = {}
+    for programme in toolkit.deps.knowledge.programmes.values():
+        label = normalise(programme.edition_label)
+        if programme.id in current or not label or programme.family in found:
+            continue
+        if any(label in spelling for spelling in spellings):
+            found[programme.family] = programme
+    return list(found.values())
 
 
 class OfflineEngine:
@@ -75,6 +95,8 @@ class _Turn:
     def __init__(self, ctx: TurnContext, toolkit: Toolkit) -> None:
         self.ctx = ctx
         self.toolkit = toolkit
+        for edition in named_editions(toolkit, ctx.message):
+            toolkit.use_edition(edition.id)
         self.programmes = toolkit.programmes
         self.slots: dict[str, Any] = {k: v for k, v in ctx.slots.items() if v is not None}
         self.hits: list[SearchHit] | None = None
