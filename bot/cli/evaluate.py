@@ -24,7 +24,7 @@ from bot.config import PROJECT_ROOT, load_settings
 if TYPE_CHECKING:
     from bot.deps import Deps
     from bot.evaluation.evaluators import Evaluator
-    from bot.evaluation.runner import EvalRun, PassRate, SplitSummary
+    from bot.evaluation.summary import EvalRun, PassRate, SplitSummary
 
 DATASETS_DIR = PROJECT_ROOT / "eval" / "datasets"
 REPORTS_DIR = PROJECT_ROOT / "eval" / "reports"
@@ -246,7 +246,7 @@ def format_splits(run: EvalRun) -> list[str]:
 
 
 def _overall(split: SplitSummary) -> PassRate:
-    from bot.evaluation.runner import PassRate
+    from bot.evaluation.summary import PassRate
 
     o = split.overall
     return PassRate(total=o.cases, passed=o.cases_passed, rate=o.case_pass_rate)

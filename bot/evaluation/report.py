@@ -26,7 +26,7 @@ from typing import Any
 from pydantic import BaseModel
 
 from bot.errors import InputError
-from bot.evaluation.runner import CaseResult, EvalRun, PassRate, Summary
+from bot.evaluation.summary import CaseResult, EvalRun, PassRate, Summary
 from bot.evaluation.thresholds import Thresholds, gate_values
 
 RESULTS_FILE = "results.jsonl"

@@ -29,7 +29,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 from bot.errors import InputError
 
 if TYPE_CHECKING:
-    from bot.evaluation.runner import Summary
+    from bot.evaluation.summary import Summary
 
 FLOORS: dict[str, float] = {
     "case_pass_rate": 0.90,
@@ -112,7 +112,7 @@ def load_thresholds(path: Path | str) -> Thresholds:
 
 def gate_values(summary: Summary | Mapping[str, Any]) -> dict[str, float | None]:
     """The measured value of every gate metric (None: not measured in this run)."""
-    from bot.evaluation.runner import Summary
+    from bot.evaluation.summary import Summary
 
     model = summary if isinstance(summary, Summary) else Summary.model_validate(summary)
     retrieval = model.retrieval

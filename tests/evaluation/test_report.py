@@ -19,7 +19,7 @@ from bot.evaluation.report import (
     render_markdown,
     write_report,
 )
-from bot.evaluation.runner import (
+from bot.evaluation.summary import (
     CaseResult,
     EvalRun,
     RetrievalSummary,

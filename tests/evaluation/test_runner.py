@@ -19,7 +19,8 @@ from bot.cli import main
 from bot.deps import Deps
 from bot.evaluation import load_dataset
 from bot.evaluation.report import CHARTS, write_report
-from bot.evaluation.runner import EvalRun, run_evaluation
+from bot.evaluation.runner import run_evaluation
+from bot.evaluation.summary import EvalRun
 from bot.evaluation.thresholds import Thresholds, check_thresholds
 
 TINY = """\
