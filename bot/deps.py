@@ -96,6 +96,11 @@ class Deps:
                 services.source_knowledge = load_knowledge(self.settings.knowledge_dir)
             return services.source_knowledge
 
+    def check_knowledge(self) -> None:
+        """Load the knowledge folder now: a missing, empty or invalid one stops a command at its
+        start (KnowledgeError, file:line), instead of a server that knows nothing or nothing new."""
+        _ = self.source_knowledge
+
     def reload_retriever(self) -> Retriever:
         """Load the published index now (after ``advisor index`` swapped in a new version)."""
         return self.live.reload().retriever

@@ -40,6 +40,7 @@ def run_ask(args: argparse.Namespace) -> int:
 
     as_of, _ = resolve_as_of(args.as_of)
     deps = build_deps()
+    deps.check_knowledge()
     result = answer(args.message, session_id=args.session, as_of=as_of, deps=deps, channel="cli")
     if args.json:
         print(result.model_dump_json(indent=2))
@@ -55,6 +56,7 @@ def run_chat(args: argparse.Namespace, stdin: TextIO | None = None) -> int:
 
     as_of, _ = resolve_as_of(args.as_of)
     deps = build_deps()
+    deps.check_knowledge()
     source = stdin or sys.stdin
     print("脱炭素補助金アドバイザーです。ご質問をどうぞ（終了: exit）。", flush=True)
     session_id = args.session

@@ -52,13 +52,16 @@ def _settings(args: argparse.Namespace) -> Settings:
 def run_serve(args: argparse.Namespace) -> int:
     from bot.deps import build_deps
 
-    return serve(build_deps(_settings(args)), workers=args.workers)
+    deps = build_deps(_settings(args))
+    deps.check_knowledge()
+    return serve(deps, workers=args.workers)
 
 
 def run_demo(args: argparse.Namespace) -> int:
     from bot.deps import build_deps
 
     deps = build_deps(_settings(args))
+    deps.check_knowledge()
     ensure_index(deps)
     return serve(deps, workers=args.workers)
 

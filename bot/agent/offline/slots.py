@@ -59,7 +59,7 @@ _YEN_LABELS: tuple[tuple[str, str], ...] = (
 )
 _PERCENT_LABELS: tuple[tuple[str, str], ...] = (
     ("haneda_narita_share_pct", r"羽田|成田|国内(の)?空港|給油"),
-    ("premise", r"助成率|補助率|率は|助成|補助|答え|回答|出る|もらえ"),
+    ("premise", r"助成率|補助率|(?<!削減)(?<!低減)率は|助成|補助|答え|回答|出る|もらえ"),
     ("co2_reduction_pct", r"削減|co2|排出|減ら|減る|減"),
 )
 _NEG = r"(ない|ません|なかった|なし|無し|無い|ず(に|、|。|$))"

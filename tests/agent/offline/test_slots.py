@@ -44,6 +44,7 @@ def knowledge() -> KnowledgeBase:
         (ZE, "年2.5t減", {"co2_reduction_t": "2.5"}),
         (ZE, "CO2を35％削減", {"co2_reduction_pct": "35"}),
         (ZE, "排出を3割削減", {"co2_reduction_pct": "30"}),
+        (ZE, "CO2削減率は25%です", {"co2_reduction_pct": "25"}),  # 削減率 is the reduction, not a grant rate
         (SAF, "羽田・成田で給油したSAFは4割です", {"haneda_narita_share_pct": "40"}),
         # location
         (ZE, "都内に事務所があります", {"located_in_tokyo": True}),
