@@ -163,6 +163,18 @@ class Settings(BaseSettings):
         validation_alias=AliasChoices("SLACK_HANDOFF_CHANNEL", "ADVISOR_SLACK_HANDOFF_CHANNEL"),
         description="Channel id where conversations handed off to staff are announced",
     )
+    slack_max_retries: int = Field(
+        default=2,
+        ge=0,
+        le=10,
+        description="Retries of a Slack Web API call or response_url post after HTTP 429 (waiting the "
+        "Retry-After Slack gives) or a connection error (0: no retries); then the caller's error",
+    )
+    slack_retry_max_wait_s: float = Field(
+        default=10.0,
+        ge=0,
+        description="Longest Retry-After (seconds) worth waiting for; a longer one fails at once",
+    )
 
     @field_validator("allowed_origins", mode="before")
     @classmethod
