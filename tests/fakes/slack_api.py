@@ -8,7 +8,8 @@ renderer's limits are checked on the wire too. A call can be scripted to fail on
 (``fail("chat.postMessage", "not_in_channel")``), to be rate limited like Slack does it (HTTP 429
 with ``Retry-After``: ``rate_limit("chat.postMessage", times=2)``) or to lose its connection
 (``drop(...)``: the fake reads the request and closes the socket without an answer); those
-attempts are recorded too, with ``status`` 429 or 0.
+attempts are recorded too, with ``status`` 429 or 0. It serves ``usergroups.users.list`` (from
+``usergroups``) for the allowlist.
 
     with FakeSlackApi() as slack:
         AsyncWebClient(token="xoxb-test", base_url=slack.base_url)
@@ -78,6 +79,7 @@ class FakeSlackApi:
     def __init__(self) -> None:
         self.calls: list[SlackCall] = []
         self._failures: dict[str, list[Scripted]] = {}
+        self.usergroups: dict[str, list[str]] = {}
         self._ts = 1_760_000_000_000_100
         self._changed = threading.Condition()
         self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), _handler_for(self))
@@ -124,6 +126,7 @@ class FakeSlackApi:
         with self._changed:
             self.calls.clear()
             self._failures.clear()
+            self.usergroups = {}
 
     def fail(self, method: str, error: str, times: int = 1) -> None:
         """The next ``times`` calls of ``method`` answer ``{"ok": false, "error": error}``."""
@@ -208,6 +211,11 @@ class FakeSlackApi:
                 "bot_id": BOT_ID,
                 "is_enterprise_install": False,
             }
+        if method == "usergroups.users.list":
+            users = self.usergroups.get(str(body.get("usergroup", "")))
+            if users is None:
+                return {"ok": False, "error": "no_such_subteam"}
+            return {"ok": True, "users": list(users)}
         if method in MESSAGE_METHODS:
             problem = check_message(body)
             if problem:
@@ -299,6 +307,8 @@ def _handler_for(server: FakeSlackApi) -> type[BaseHTTPRequestHandler]:
             data = {"ok": False, "error": scripted.error} if scripted else server.answer(method, body)
             server._record(method, url.path, body, headers, data)
             self._send(200, json.dumps(data, ensure_ascii=False).encode(), "application/json")
+
+        do_GET = do_POST  # usergroups.users.list is a GET (query parameters)
 
         def _scripted(
             self,

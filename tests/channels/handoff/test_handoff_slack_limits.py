@@ -1,6 +1,7 @@
-"""The website hand-off under Slack's rate limits: a 429 is retried and the
+"""The website hand-off under Slack's rate limits and the bot's own: a 429 is retried and the
 summary (or the visitor's message) reaches the staff channel once; when the retries run out the
-visitor gets the clear 503, never a stack trace."""
+visitor gets the clear 503, never a stack trace; and the question limit and the allowlist of the
+Slack app never hold back staff replies."""
 
 from __future__ import annotations
 
@@ -18,7 +19,7 @@ from bot.deps import Deps
 from channels.slack.support import fixed_clock
 
 from .conftest import HANDOFF_CHANNEL
-from .support import ACK, GRANT_QUESTION, chat, summary_call
+from .support import ACK, GRANT_QUESTION, chat, reply_in_thread, summary_call
 
 pytestmark = pytest.mark.anyio
 
@@ -97,4 +98,24 @@ async def test_a_visitor_message_rate_limited_once_reaches_the_thread_once(
     assert [p.body.get("thread_ts") is not None for p in posts] == [False, True]
     assert "聞こえますか" in posts[1].blocks_json
     assert [m.content for m in deps.store.list_messages(sid)] == ["聞こえますか？"]
+
+
+async def test_staff_replies_pass_the_allowlist_and_the_question_limit(
+    make_deps: Callable[..., Deps], slack: FakeSlackApi
+) -> None:
+    # The hand-off channel is not on the allowlist, and the limit is one question a minute:
+    # neither applies to replies in hand-off threads (they are not questions for the advisor).
+    deps = make_deps(slack_allowed_channels="C0ELSEWHERE", slack_questions_per_minute=1)
+    bot = SlackBot(deps, clock=fixed_clock)
+    async for client in app_client(deps, bot):
+        sid = (await client.post("/api/handoff", json={})).json()["session_id"]
+        thread_ts = summary_call(slack).response["ts"]
+
+        for text in ("お電話ありがとうございます。", "資料をお送りします。", "ほかにご質問は？"):
+            await reply_in_thread(client, text, thread_ts)
+        await bot.drain()
+
+        messages = (await client.get(f"/api/chat/{sid}/messages")).json()["messages"]
+    assert [m["role"] for m in messages] == ["staff", "staff", "staff"]
+    assert slack.calls_to("chat.postEphemeral") == []  # nobody was told off
 
