@@ -8,8 +8,10 @@ renderer's limits are checked on the wire too. A call can be scripted to fail on
 (``fail("chat.postMessage", "not_in_channel")``), to be rate limited like Slack does it (HTTP 429
 with ``Retry-After``: ``rate_limit("chat.postMessage", times=2)``) or to lose its connection
 (``drop(...)``: the fake reads the request and closes the socket without an answer); those
-attempts are recorded too, with ``status`` 429 or 0. It serves ``usergroups.users.list`` (from
-``usergroups``) for the allowlist.
+attempts are recorded too, with ``status`` 429 or 0. For ``advisor slack --check`` it serves
+``conversations.info`` (from ``channels``), ``usergroups.users.list`` (from ``usergroups``) and
+the granted scopes in every API answer's ``x-oauth-scopes`` header (from ``scopes``; None: no
+header).
 
     with FakeSlackApi() as slack:
         AsyncWebClient(token="xoxb-test", base_url=slack.base_url)
@@ -33,7 +35,26 @@ BOT_ID = "BBOTADVISOR"
 TEAM_ID = "TFAKETEAM"
 RESPONSE_URL_CALL = "response_url"
 MESSAGE_METHODS = ("chat.postMessage", "chat.postEphemeral", "chat.update")
+# What slack/manifest.yaml asks for: the scopes a correctly installed app has.
+MANIFEST_SCOPES = (
+    "app_mentions:read",
+    "channels:history",
+    "channels:read",
+    "chat:write",
+    "commands",
+    "groups:history",
+    "groups:read",
+    "im:history",
+)
 DROPPED = 0  # SlackCall.status of an attempt whose connection the fake closed
+
+
+def default_channels() -> dict[str, dict[str, Any]]:
+    """The conversations the fake knows (conversations.info), the bot a member of each."""
+    return {
+        "C0SUPPORT": {"name": "support", "is_private": False, "is_member": True},
+        "C0HANDOFF": {"name": "staff-handoff", "is_private": False, "is_member": True},
+    }
 
 
 @dataclass(frozen=True)
@@ -79,6 +100,8 @@ class FakeSlackApi:
     def __init__(self) -> None:
         self.calls: list[SlackCall] = []
         self._failures: dict[str, list[Scripted]] = {}
+        self.scopes: list[str] | None = list(MANIFEST_SCOPES)
+        self.channels: dict[str, dict[str, Any]] = default_channels()
         self.usergroups: dict[str, list[str]] = {}
         self._ts = 1_760_000_000_000_100
         self._changed = threading.Condition()
@@ -126,6 +149,8 @@ class FakeSlackApi:
         with self._changed:
             self.calls.clear()
             self._failures.clear()
+            self.scopes = list(MANIFEST_SCOPES)
+            self.channels = default_channels()
             self.usergroups = {}
 
     def fail(self, method: str, error: str, times: int = 1) -> None:
@@ -211,6 +236,11 @@ class FakeSlackApi:
                 "bot_id": BOT_ID,
                 "is_enterprise_install": False,
             }
+        if method == "conversations.info":
+            channel = self.channels.get(str(body.get("channel", "")))
+            if channel is None:
+                return {"ok": False, "error": "channel_not_found"}
+            return {"ok": True, "channel": {"id": body["channel"], "is_archived": False, **channel}}
         if method == "usergroups.users.list":
             users = self.usergroups.get(str(body.get("usergroup", "")))
             if users is None:
@@ -308,7 +338,7 @@ def _handler_for(server: FakeSlackApi) -> type[BaseHTTPRequestHandler]:
             server._record(method, url.path, body, headers, data)
             self._send(200, json.dumps(data, ensure_ascii=False).encode(), "application/json")
 
-        do_GET = do_POST  # usergroups.users.list is a GET (query parameters)
+        do_GET = do_POST  # conversations.info and usergroups.users.list are GETs (query parameters)
 
         def _scripted(
             self,
@@ -342,6 +372,8 @@ def _handler_for(server: FakeSlackApi) -> type[BaseHTTPRequestHandler]:
             self.send_response(status)
             self.send_header("Content-Type", f"{content_type}; charset=utf-8")
             self.send_header("Content-Length", str(len(payload)))
+            if server.scopes is not None and self.path.startswith("/api/"):
+                self.send_header("x-oauth-scopes", ",".join(server.scopes))
             for name, value in (extra or {}).items():
                 self.send_header(name, value)
             self.end_headers()

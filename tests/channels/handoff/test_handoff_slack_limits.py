@@ -1,7 +1,8 @@
 """The website hand-off under Slack's rate limits and the bot's own: a 429 is retried and the
 summary (or the visitor's message) reaches the staff channel once; when the retries run out the
-visitor gets the clear 503, never a stack trace; and the question limit and the allowlist of the
-Slack app never hold back staff replies."""
+visitor gets the clear 503, never a stack trace; the question limit and the allowlist of the
+Slack app never hold back staff replies; and a private hand-off channel works as docs/slack.md
+says."""
 
 from __future__ import annotations
 
@@ -119,3 +120,24 @@ async def test_staff_replies_pass_the_allowlist_and_the_question_limit(
     assert [m["role"] for m in messages] == ["staff", "staff", "staff"]
     assert slack.calls_to("chat.postEphemeral") == []  # nobody was told off
 
+
+async def test_a_private_hand_off_channel_passes_staff_replies_on(
+    make_deps: Callable[..., Deps], slack: FakeSlackApi
+) -> None:
+    # docs/slack.md promises a private channel works once the bot is invited: its replies come
+    # as message.groups events (channel_type "group"), with the channel's ID like any other.
+    deps = make_deps(slack_handoff_channel="G0PRIVATE1")
+    bot = SlackBot(deps, clock=fixed_clock)
+    async for client in app_client(deps, bot):
+        sid = (await client.post("/api/handoff", json={})).json()["session_id"]
+        summary = slack.delivered_to("chat.postMessage")[0]
+        assert summary.body["channel"] == "G0PRIVATE1"
+
+        reply = "担当の山田です。"
+        await reply_in_thread(
+            client, reply, summary.response["ts"], channel="G0PRIVATE1", channel_type="group"
+        )
+        await bot.drain()
+
+        messages = (await client.get(f"/api/chat/{sid}/messages")).json()["messages"]
+    assert [(m["role"], m["content"]) for m in messages] == [("staff", reply)]
