@@ -163,6 +163,33 @@ class Settings(BaseSettings):
         validation_alias=AliasChoices("SLACK_HANDOFF_CHANNEL", "ADVISOR_SLACK_HANDOFF_CHANNEL"),
         description="Channel id where conversations handed off to staff are announced",
     )
+    slack_max_retries: int = Field(
+        default=2,
+        ge=0,
+        le=10,
+        description="Retries of a Slack Web API call or response_url post after HTTP 429 (waiting the "
+        "Retry-After Slack gives) or a connection error (0: no retries); then the caller's error",
+    )
+    slack_retry_max_wait_s: float = Field(
+        default=10.0,
+        ge=0,
+        description="Longest Retry-After (seconds) worth waiting for; a longer one fails at once",
+    )
+    slack_questions_per_minute: int = Field(
+        default=10,
+        ge=0,
+        description="Questions (mentions, DMs, /hojokin) one Slack user may ask per minute (0: no limit)",
+    )
+    slack_allowed_channels: Annotated[list[str], NoDecode] = Field(
+        default_factory=list,
+        description="Channel ids where the bot answers, comma-separated (C…, G…, D…); with "
+        "ADVISOR_SLACK_ALLOWED_USERGROUPS empty too, everyone everywhere",
+    )
+    slack_allowed_usergroups: Annotated[list[str], NoDecode] = Field(
+        default_factory=list,
+        description="User-group ids (S…) whose members the bot answers anywhere, comma-separated "
+        "(needs the usergroups:read scope)",
+    )
 
     @field_validator("allowed_origins", mode="before")
     @classmethod
@@ -172,6 +199,16 @@ class Settings(BaseSettings):
             value = value.split(",")
         if isinstance(value, list | tuple):
             return [str(item).strip().rstrip("/") for item in value if str(item).strip()]
+        return value
+
+    @field_validator("slack_allowed_channels", "slack_allowed_usergroups", mode="before")
+    @classmethod
+    def _split_ids(cls, value: object) -> object:
+        """``C0123, C0456`` → two ids (blanks dropped; a leading ``#`` is kept, so the check can name it)."""
+        if isinstance(value, str):
+            value = value.split(",")
+        if isinstance(value, list | tuple):
+            return [str(item).strip() for item in value if str(item).strip()]
         return value
 
     @property

@@ -2,8 +2,9 @@
 
 ``advisor slack --socket`` connects with SLACK_APP_TOKEN (xapp-…, connections:write) and
 SLACK_BOT_TOKEN, and answers mentions, DMs, ``/hojokin`` and buttons like the HTTP mode does —
-no public URL needed. ``advisor slack --check`` calls auth.test with SLACK_BOT_TOKEN and shows
-the workspace and the bot. In production Slack posts to ``POST /slack/events`` of
+no public URL needed. ``advisor slack --check`` checks the token (auth.test), its scopes, the
+hand-off channel (an ID, existing, the bot a member) and the allowlist, and says what to fix
+(``bot/channels/slack/check.py``). In production Slack posts to ``POST /slack/events`` of
 ``advisor serve`` instead (SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET); see docs/slack.md.
 """
 
@@ -15,8 +16,6 @@ import logging
 import sys
 from typing import TYPE_CHECKING, Any
 
-from bot.errors import AdvisorError
-
 if TYPE_CHECKING:
     from bot.config import Settings
     from bot.deps import Deps
@@ -26,7 +25,7 @@ def register(subparsers: argparse._SubParsersAction[Any]) -> None:
     """Register ``slack``."""
     slack = subparsers.add_parser(
         "slack",
-        help="Slack アプリ（Socket Mode での開発用起動・トークン確認） (run the Slack app over Socket Mode)",
+        help="Slack アプリ（Socket Mode での開発用起動・設定の確認） (run over Socket Mode; check the setup)",
         description="HTTP モードでは `advisor serve` が POST /slack/events で受け付けます（docs/slack.md）。",
     )
     mode = slack.add_mutually_exclusive_group(required=True)
@@ -35,7 +34,11 @@ def register(subparsers: argparse._SubParsersAction[Any]) -> None:
         action="store_true",
         help="Socket Mode で起動（SLACK_APP_TOKEN と SLACK_BOT_TOKEN が必要）",
     )
-    mode.add_argument("--check", action="store_true", help="SLACK_BOT_TOKEN を auth.test で確認")
+    mode.add_argument(
+        "--check",
+        action="store_true",
+        help="トークン・スコープ・引き継ぎチャンネルを確認 (check the token, scopes and hand-off channel)",
+    )
     slack.set_defaults(handler=run_slack)
 
 
@@ -44,7 +47,7 @@ def run_slack(args: argparse.Namespace) -> int:
 
     settings = load_settings()
     if args.check:
-        return check_token(settings)
+        return check(settings)
     return run_socket(settings)
 
 
@@ -88,46 +91,29 @@ async def serve_socket_mode(deps: Deps) -> None:
         await bot.close()
 
 
-def check_token(settings: Settings) -> int:
-    """Call auth.test with the bot token and print the workspace and the bot user."""
-    from bot.channels.slack import SlackNotConfiguredError
+def check(settings: Settings) -> int:
+    """Check the token, the scopes, the hand-off channel and the allowlist; print each result
+    with what to fix (Japanese and English). 0 when nothing failed, 1 otherwise."""
+    from bot.channels.slack.check import run_checks
 
-    if settings.slack_bot_token is None or not settings.slack_bot_token.get_secret_value():
-        raise SlackNotConfiguredError("SLACK_BOT_TOKEN")
-    identity = asyncio.run(_auth_test(settings))
-    print(
-        f"接続できました / connected: ワークスペース {identity.get('team')} ({identity.get('team_id')})、"
-        f"ボット {identity.get('user')} ({identity.get('user_id')})"
-    )
+    print("Slack の設定を確認します / checking the Slack configuration")
+    results = asyncio.run(run_checks(settings))
+    for result in results:
+        print(f"{MARKS[result.status]} {result.item}: {result.ja}")
+        print(f"{INDENT}{result.en}")
+        if result.status != "ok" and result.fix_ja:
+            print(f"{INDENT}→ 対処: {result.fix_ja}")
+            print(f"{INDENT}→ Fix: {result.fix_en}")
+    failures = sum(result.failed for result in results)
+    if failures:
+        print(f"問題が {failures} 件あります / {failures} problem(s) to fix (docs/slack.md)")
+        return 1
+    print("すべて問題ありません / everything is in order")
     return 0
 
 
-async def _auth_test(settings: Settings) -> dict[str, Any]:
-    from slack_sdk.errors import SlackApiError, SlackClientError
-
-    from bot.channels.slack.client import build_web_client
-
-    client = build_web_client(settings)
-    try:
-        response = await client.auth_test()
-    except SlackApiError as exc:
-        error = str(exc.response.get("error", "unknown_error"))
-        raise SlackCheckError(error) from exc
-    except (SlackClientError, OSError) as exc:
-        raise SlackCheckError(type(exc).__name__) from exc
-    return dict(response.data) if isinstance(response.data, dict) else {}
-
-
-class SlackCheckError(AdvisorError):
-    """auth.test failed: a wrong or revoked token, or no connection to Slack."""
-
-    code = "slack_check_failed"
-
-    def __init__(self, error: str) -> None:
-        super().__init__(
-            f"Slack に接続できませんでした（{error}）。SLACK_BOT_TOKEN を確認してください。",
-            f"Could not connect to Slack ({error}); check SLACK_BOT_TOKEN.",
-        )
+MARKS = {"ok": "[OK]  ", "fail": "[NG]  ", "warn": "[WARN]"}
+INDENT = " " * 7
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -5,7 +5,13 @@ It answers what the bot uses — ``auth.test`` (bolt calls it on the first reque
 form or JSON bodies, and ``response_url`` posts under ``/response/<name>``. Like Slack, it
 refuses messages over the Block Kit limits (``invalid_blocks``, ``msg_too_long``), so the
 renderer's limits are checked on the wire too. A call can be scripted to fail once
-(``fail("chat.postMessage", "not_in_channel")``).
+(``fail("chat.postMessage", "not_in_channel")``), to be rate limited like Slack does it (HTTP 429
+with ``Retry-After``: ``rate_limit("chat.postMessage", times=2)``) or to lose its connection
+(``drop(...)``: the fake reads the request and closes the socket without an answer); those
+attempts are recorded too, with ``status`` 429 or 0. For ``advisor slack --check`` it serves
+``conversations.info`` (from ``channels``), ``usergroups.users.list`` (from ``usergroups``) and
+the granted scopes in every API answer's ``x-oauth-scopes`` header (from ``scopes``; None: no
+header).
 
     with FakeSlackApi() as slack:
         AsyncWebClient(token="xoxb-test", base_url=slack.base_url)
@@ -29,6 +35,35 @@ BOT_ID = "BBOTADVISOR"
 TEAM_ID = "TFAKETEAM"
 RESPONSE_URL_CALL = "response_url"
 MESSAGE_METHODS = ("chat.postMessage", "chat.postEphemeral", "chat.update")
+# What slack/manifest.yaml asks for: the scopes a correctly installed app has.
+MANIFEST_SCOPES = (
+    "app_mentions:read",
+    "channels:history",
+    "channels:read",
+    "chat:write",
+    "commands",
+    "groups:history",
+    "groups:read",
+    "im:history",
+)
+DROPPED = 0  # SlackCall.status of an attempt whose connection the fake closed
+
+
+def default_channels() -> dict[str, dict[str, Any]]:
+    """The conversations the fake knows (conversations.info), the bot a member of each."""
+    return {
+        "C0SUPPORT": {"name": "support", "is_private": False, "is_member": True},
+        "C0HANDOFF": {"name": "staff-handoff", "is_private": False, "is_member": True},
+    }
+
+
+@dataclass(frozen=True)
+class Scripted:
+    """A scripted answer to one call: Slack's error (HTTP 200), a 429, or a dropped connection."""
+
+    kind: str  # "error" | "rate_limited" | "drop"
+    error: str = ""
+    retry_after: int = 0
 
 
 @dataclass
@@ -42,6 +77,12 @@ class SlackCall:
     seq: int
     response: dict[str, Any] = field(default_factory=dict)
     received_at: float = field(default_factory=time.monotonic)
+    status: int = 200  # the HTTP status the fake answered (429 rate limited, 0 dropped)
+
+    @property
+    def delivered(self) -> bool:
+        """Slack took it (HTTP 200 and ``ok``): a message call that shows in the conversation."""
+        return self.status == 200 and bool(self.response.get("ok"))
 
     @property
     def blocks(self) -> list[dict[str, Any]]:
@@ -58,7 +99,10 @@ class FakeSlackApi:
 
     def __init__(self) -> None:
         self.calls: list[SlackCall] = []
-        self._failures: dict[str, list[str]] = {}
+        self._failures: dict[str, list[Scripted]] = {}
+        self.scopes: list[str] | None = list(MANIFEST_SCOPES)
+        self.channels: dict[str, dict[str, Any]] = default_channels()
+        self.usergroups: dict[str, list[str]] = {}
         self._ts = 1_760_000_000_000_100
         self._changed = threading.Condition()
         self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), _handler_for(self))
@@ -105,15 +149,34 @@ class FakeSlackApi:
         with self._changed:
             self.calls.clear()
             self._failures.clear()
+            self.scopes = list(MANIFEST_SCOPES)
+            self.channels = default_channels()
+            self.usergroups = {}
 
     def fail(self, method: str, error: str, times: int = 1) -> None:
         """The next ``times`` calls of ``method`` answer ``{"ok": false, "error": error}``."""
+        self._script(method, Scripted("error", error), times)
+
+    def rate_limit(self, method: str, times: int = 1, retry_after: int = 0) -> None:
+        """The next ``times`` calls of ``method`` (or ``response_url``) get HTTP 429 with
+        ``Retry-After: retry_after`` and ``{"ok": false, "error": "ratelimited"}``, as Slack does."""
+        self._script(method, Scripted("rate_limited", "ratelimited", retry_after), times)
+
+    def drop(self, method: str, times: int = 1) -> None:
+        """The next ``times`` calls of ``method`` lose their connection: read, never answered."""
+        self._script(method, Scripted("drop"), times)
+
+    def _script(self, method: str, scripted: Scripted, times: int) -> None:
         with self._changed:
-            self._failures.setdefault(method, []).extend([error] * times)
+            self._failures.setdefault(method, []).extend([scripted] * times)
 
     def calls_to(self, method: str) -> list[SlackCall]:
         with self._changed:
             return [call for call in self.calls if call.method == method]
+
+    def delivered_to(self, method: str) -> list[SlackCall]:
+        """The calls of ``method`` Slack took (neither rate limited, dropped nor refused)."""
+        return [call for call in self.calls_to(method) if call.delivered]
 
     def message_calls(self) -> list[SlackCall]:
         """Every call that shows a message (the three chat methods and response_url posts)."""
@@ -134,16 +197,23 @@ class FakeSlackApi:
                     raise AssertionError(f"{method} called {len(calls)}/{count} times; calls: {seen}")
                 self._changed.wait(remaining)
 
-    def _take_failure(self, method: str) -> str | None:
+    def _take_failure(self, method: str) -> Scripted | None:
         with self._changed:
             pending = self._failures.get(method)
             return pending.pop(0) if pending else None
 
     def _record(
-        self, method: str, path: str, body: dict[str, Any], headers: dict[str, str], response: dict[str, Any]
+        self,
+        method: str,
+        path: str,
+        body: dict[str, Any],
+        headers: dict[str, str],
+        response: dict[str, Any],
+        status: int = 200,
     ) -> None:
         with self._changed:
-            self.calls.append(SlackCall(method, path, body, headers, seq=len(self.calls), response=response))
+            seq = len(self.calls)
+            self.calls.append(SlackCall(method, path, body, headers, seq, response=response, status=status))
             self._changed.notify_all()
 
     def _next_ts(self) -> str:
@@ -166,6 +236,16 @@ class FakeSlackApi:
                 "bot_id": BOT_ID,
                 "is_enterprise_install": False,
             }
+        if method == "conversations.info":
+            channel = self.channels.get(str(body.get("channel", "")))
+            if channel is None:
+                return {"ok": False, "error": "channel_not_found"}
+            return {"ok": True, "channel": {"id": body["channel"], "is_archived": False, **channel}}
+        if method == "usergroups.users.list":
+            users = self.usergroups.get(str(body.get("usergroup", "")))
+            if users is None:
+                return {"ok": False, "error": "no_such_subteam"}
+            return {"ok": True, "users": list(users)}
         if method in MESSAGE_METHODS:
             problem = check_message(body)
             if problem:
@@ -239,26 +319,63 @@ def _handler_for(server: FakeSlackApi) -> type[BaseHTTPRequestHandler]:
                 self._send(400, b"bad body", "text/plain")
                 return
             if url.path.startswith("/response/"):
-                problem = server._take_failure(RESPONSE_URL_CALL) or check_message(body)
-                server._record(RESPONSE_URL_CALL, url.path, body, headers, {"ok": not problem})
-                if problem:
-                    self._send(400, problem.encode(), "text/plain")
-                else:
-                    self._send(200, b"ok", "text/plain")
+                scripted = server._take_failure(RESPONSE_URL_CALL)
+                if self._scripted(RESPONSE_URL_CALL, url.path, body, headers, scripted, plain=True):
+                    return
+                problem = scripted.error if scripted else check_message(body)
+                status = 400 if problem else 200
+                server._record(RESPONSE_URL_CALL, url.path, body, headers, {"ok": not problem}, status)
+                self._send(status, (problem or "ok").encode(), "text/plain")
                 return
             if not url.path.startswith("/api/"):
                 self._send(404, b"not found", "text/plain")
                 return
             method = url.path.removeprefix("/api/")
-            failure = server._take_failure(method)
-            data = {"ok": False, "error": failure} if failure else server.answer(method, body)
+            scripted = server._take_failure(method)
+            if self._scripted(method, url.path, body, headers, scripted):
+                return
+            data = {"ok": False, "error": scripted.error} if scripted else server.answer(method, body)
             server._record(method, url.path, body, headers, data)
             self._send(200, json.dumps(data, ensure_ascii=False).encode(), "application/json")
 
-        def _send(self, status: int, payload: bytes, content_type: str) -> None:
+        do_GET = do_POST  # conversations.info and usergroups.users.list are GETs (query parameters)
+
+        def _scripted(
+            self,
+            method: str,
+            path: str,
+            body: dict[str, Any],
+            headers: dict[str, str],
+            scripted: Scripted | None,
+            *,
+            plain: bool = False,
+        ) -> bool:
+            """Answer a scripted 429 or drop the connection; False for anything else."""
+            if scripted is None or scripted.kind == "error":
+                return False
+            if scripted.kind == "drop":
+                server._record(method, path, body, headers, {}, DROPPED)
+                self.close_connection = True  # nothing written: the client sees the socket close
+                return True
+            data = {"ok": False, "error": "ratelimited"}
+            server._record(method, path, body, headers, data, 429)
+            retry_after = {"Retry-After": str(scripted.retry_after)}
+            if plain:
+                self._send(429, b"rate_limited", "text/plain", retry_after)
+            else:
+                self._send(429, json.dumps(data).encode(), "application/json", retry_after)
+            return True
+
+        def _send(
+            self, status: int, payload: bytes, content_type: str, extra: dict[str, str] | None = None
+        ) -> None:
             self.send_response(status)
             self.send_header("Content-Type", f"{content_type}; charset=utf-8")
             self.send_header("Content-Length", str(len(payload)))
+            if server.scopes is not None and self.path.startswith("/api/"):
+                self.send_header("x-oauth-scopes", ",".join(server.scopes))
+            for name, value in (extra or {}).items():
+                self.send_header(name, value)
             self.end_headers()
             self.wfile.write(payload)
 

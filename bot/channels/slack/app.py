@@ -7,6 +7,9 @@
   「チャンネルに共有」 button; ``/hojokin status``, ``/hojokin calc …`` and ``/hojokin help``.
 * Buttons: 👍/👎 (stored with ``store.add_feedback``), 「チャンネルに共有」, follow-up questions.
 
+Questions (mentions, DMs, ``/hojokin``) first pass the gate (``gate.py``): the optional
+allowlist and the per-user limit, with a private notice to whom it refuses.
+
 Every listener acknowledges at once and leaves the work to a background task the
 :class:`SlackBot` owns, so Slack always gets its 200 within 3 seconds whatever the mode
 (HTTP or Socket Mode). The advisor and the store are blocking: they run in worker threads
@@ -29,9 +32,9 @@ from slack_bolt.request.async_request import AsyncBoltRequest
 from slack_bolt.response import BoltResponse
 
 from bot.channels.locks import KeyedLocks
-from bot.channels.slack import SlackNotConfiguredError, handoff, render
+from bot.channels.slack import SlackNotConfiguredError, gate, handoff, render
 from bot.channels.slack.client import SlackApi, SlackDeliveryError, WebSlackApi, build_web_client
-from bot.channels.slack.commands import Command, clean_event_text, parse_command
+from bot.channels.slack.commands import DIRECT_SUBTYPES, Command, clean_event_text, parse_command
 from bot.channels.slack.dedupe import TtlSet
 from bot.channels.slack.render import SlackMessage
 from bot.errors import AdvisorError, InputError
@@ -49,7 +52,6 @@ log = logging.getLogger("bot.channels.slack")
 TOKYO = ZoneInfo("Asia/Tokyo")
 CHANNEL = "slack"
 COMMAND = "/hojokin"
-DIRECT_SUBTYPES = frozenset({None, "file_share", "thread_broadcast"})
 # A retry for these reasons means Slack did deliver the first attempt (we were just slow to
 # acknowledge it): HTTP mode says http_timeout, Socket Mode says timeout.
 DELIVERED_RETRY_REASONS = frozenset({"http_timeout", "timeout"})
@@ -144,6 +146,7 @@ class SlackBot:
     def _register(self) -> None:
         app = self.app
         app.middleware(self.skip_retries)
+        self.gate = gate.register(self)  # questions: the allowlist and the per-user limit
         self.handoff = handoff.register(self)  # first: its thread replies are not questions
         app.event("app_mention")(self.on_mention)
         app.event("message")(self.on_message)

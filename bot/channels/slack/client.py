@@ -5,13 +5,29 @@
 ``AsyncWebhookClient`` (``response_url``). Both are built once per app; the Web API base URL
 comes from the settings (``ADVISOR_SLACK_API_BASE_URL``), so tests point it at a fake server.
 Every failure becomes a :class:`SlackDeliveryError` carrying Slack's error code.
+
+Both clients retry with ``slack_sdk``'s own retry handlers (:func:`retry_handlers`): after
+HTTP 429 they wait the ``Retry-After`` Slack gives (plus up to a second of jitter; a wait longer
+than ``ADVISOR_SLACK_RETRY_MAX_WAIT_S`` is not worth it and fails at once), after a connection
+error they back off; at most ``ADVISOR_SLACK_MAX_RETRIES`` retries per call (one count for both
+kinds), then the caller gets its :class:`SlackDeliveryError` as before. Timeouts are not
+retried: the request may have been delivered, and a second post would show the message twice.
 """
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, Literal, Protocol
 
+import aiohttp
 from slack_sdk.errors import SlackApiError, SlackClientError
+from slack_sdk.http_retry.async_handler import AsyncRetryHandler
+from slack_sdk.http_retry.builtin_async_handlers import (
+    AsyncConnectionErrorRetryHandler,
+    AsyncRateLimitErrorRetryHandler,
+)
+from slack_sdk.http_retry.request import HttpRequest
+from slack_sdk.http_retry.response import HttpResponse
+from slack_sdk.http_retry.state import RetryState
 from slack_sdk.web.async_client import AsyncWebClient
 from slack_sdk.webhook.async_client import AsyncWebhookClient
 
@@ -23,6 +39,9 @@ if TYPE_CHECKING:
 ResponseType = Literal["ephemeral", "in_channel"]
 DEFAULT_API_BASE_URL = "https://slack.com/api/"
 TIMEOUT_S = 30
+# What a call can raise besides Slack's answer: the SDK's errors, aiohttp's (a dropped
+# connection is not an OSError) and OSError (refused connections, timeouts).
+TRANSPORT_ERRORS: tuple[type[Exception], ...] = (SlackClientError, aiohttp.ClientError, OSError)
 
 
 class SlackDeliveryError(Exception):
@@ -63,17 +82,64 @@ class SlackApi(Protocol):
         ...
 
 
+class BoundedRateLimitRetryHandler(AsyncRateLimitErrorRetryHandler):
+    """slack_sdk's 429 handler (waits ``Retry-After`` + jitter), except that a ``Retry-After``
+    longer than ``max_wait_s`` is not waited for: the call fails at once instead of holding a
+    website visitor or a thread for minutes."""
+
+    def __init__(self, max_retry_count: int, max_wait_s: float) -> None:
+        super().__init__(max_retry_count=max_retry_count)
+        self.max_wait_s = max_wait_s
+
+    async def _can_retry_async(
+        self,
+        *,
+        state: RetryState,
+        request: HttpRequest,
+        response: HttpResponse | None = None,
+        error: Exception | None = None,
+    ) -> bool:
+        if not await super()._can_retry_async(state=state, request=request, response=response, error=error):
+            return False
+        assert response is not None  # a 429 was seen
+        return retry_after_s(response) <= self.max_wait_s
+
+
+def retry_after_s(response: HttpResponse) -> float:
+    """The response's ``Retry-After`` in seconds (1 when missing or unreadable, as slack_sdk assumes)."""
+    for name, values in response.headers.items():
+        if name.lower() == "retry-after" and values:
+            try:
+                return float(values[0])
+            except ValueError:
+                return 1.0
+    return 1.0
+
+
+def retry_handlers(settings: Settings) -> list[AsyncRetryHandler]:
+    """slack_sdk's retry handlers for 429 and connection errors, bounded by the settings."""
+    retries = settings.slack_max_retries
+    if retries <= 0:
+        return []
+    return [
+        BoundedRateLimitRetryHandler(retries, settings.slack_retry_max_wait_s),
+        AsyncConnectionErrorRetryHandler(max_retry_count=retries),
+    ]
+
+
 def build_web_client(settings: Settings) -> AsyncWebClient:
-    """The bot's ``AsyncWebClient`` (token and base URL from the settings)."""
+    """The bot's ``AsyncWebClient`` (token, base URL and retries from the settings)."""
     token = settings.slack_bot_token.get_secret_value() if settings.slack_bot_token else None
     base_url = settings.slack_api_base_url or DEFAULT_API_BASE_URL
     if not base_url.endswith("/"):
         base_url += "/"
-    return AsyncWebClient(token=token, base_url=base_url, timeout=TIMEOUT_S)
+    return AsyncWebClient(
+        token=token, base_url=base_url, timeout=TIMEOUT_S, retry_handlers=retry_handlers(settings)
+    )
 
 
 class WebSlackApi:
-    """:class:`SlackApi` over ``slack_sdk``."""
+    """:class:`SlackApi` over ``slack_sdk``; ``response_url`` posts retry like the client does."""
 
     def __init__(self, client: AsyncWebClient) -> None:
         self.client = client
@@ -89,7 +155,7 @@ class WebSlackApi:
                 unfurl_media=False,
                 **extra,
             )
-        except (SlackApiError, SlackClientError) as exc:
+        except TRANSPORT_ERRORS as exc:
             raise _delivery_error("chat.postMessage", exc) from exc
         return str(response.get("ts", ""))
 
@@ -101,13 +167,13 @@ class WebSlackApi:
             await self.client.chat_postEphemeral(
                 channel=channel, user=user, text=message.text, blocks=message.blocks, **extra
             )
-        except (SlackApiError, SlackClientError) as exc:
+        except TRANSPORT_ERRORS as exc:
             raise _delivery_error("chat.postEphemeral", exc) from exc
 
     async def update_message(self, channel: str, ts: str, message: SlackMessage) -> None:
         try:
             await self.client.chat_update(channel=channel, ts=ts, text=message.text, blocks=message.blocks)
-        except (SlackApiError, SlackClientError) as exc:
+        except TRANSPORT_ERRORS as exc:
             raise _delivery_error("chat.update", exc) from exc
 
     async def respond(
@@ -125,14 +191,17 @@ class WebSlackApi:
             "blocks": message.blocks,
         }
         try:
-            response = await AsyncWebhookClient(response_url, timeout=TIMEOUT_S).send_dict(body)
-        except (SlackClientError, OSError) as exc:
+            webhook = AsyncWebhookClient(
+                response_url, timeout=TIMEOUT_S, retry_handlers=self.client.retry_handlers
+            )
+            response = await webhook.send_dict(body)
+        except TRANSPORT_ERRORS as exc:
             raise SlackDeliveryError("response_url", type(exc).__name__) from exc
         if response.status_code != 200:
             raise SlackDeliveryError("response_url", f"HTTP {response.status_code} {response.body[:100]}")
 
 
-def _delivery_error(method: str, exc: SlackClientError) -> SlackDeliveryError:
+def _delivery_error(method: str, exc: Exception) -> SlackDeliveryError:
     if isinstance(exc, SlackApiError):
         return SlackDeliveryError(method, str(exc.response.get("error", "unknown_error")))
     return SlackDeliveryError(method, type(exc).__name__)

@@ -18,6 +18,8 @@ CommandKind = Literal["help", "status", "calc", "ask"]
 HELP_WORDS = frozenset({"help", "ヘルプ", "使い方", "つかいかた", "?", "？", "-h", "--help"})
 STATUS_WORDS = frozenset({"status", "受付状況"})
 CALC_WORDS = frozenset({"calc"})
+# Message subtypes that are a person writing (a DM to the bot is a question when it has one).
+DIRECT_SUBTYPES = frozenset({None, "file_share", "thread_broadcast"})
 
 _SLACK_LINK = re.compile(r"<(?P<url>https?://[^|>]+)\|(?P<label>[^>]*)>")
 _SLACK_URL = re.compile(r"<(?P<url>(?:https?|mailto|tel):[^|>]+)>")

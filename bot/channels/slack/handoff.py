@@ -31,6 +31,7 @@ from bot.channels.handoff.render import (
 )
 from bot.channels.handoff.service import end_handoff, record_staff_reply, staff_ref
 from bot.channels.slack import render
+from bot.channels.slack.check import looks_like_channel_id
 from bot.channels.slack.client import SlackDeliveryError
 from bot.errors import AdvisorError
 
@@ -163,6 +164,12 @@ class SlackHandoff:
 def register(bot: SlackBot) -> SlackHandoff:
     """Add the hand-off listeners to ``bot.app`` (before the bot's own ``message`` listener)."""
     channel = (bot.deps.settings.slack_handoff_channel or "").strip() or None
+    if channel and not looks_like_channel_id(channel):
+        log.warning(
+            "SLACK_HANDOFF_CHANNEL=%r is not a channel ID (C…/G…): summaries may be posted, but staff "
+            "replies will not reach the customer; see `advisor slack --check`",
+            channel,
+        )
     handoff = SlackHandoff(bot, channel)
     if channel:
         bot.app.event("message", matchers=[handoff.is_thread_reply])(handoff.on_staff_reply)

@@ -30,6 +30,32 @@ from bot.retrieval.embeddings import Embedder
 
 from .support import SECRET, fixed_clock
 
+SLACK_VARIABLES = (
+    "SLACK_BOT_TOKEN",
+    "SLACK_SIGNING_SECRET",
+    "SLACK_APP_TOKEN",
+    "SLACK_HANDOFF_CHANNEL",
+    "ADVISOR_SLACK_BOT_TOKEN",
+    "ADVISOR_SLACK_SIGNING_SECRET",
+    "ADVISOR_SLACK_APP_TOKEN",
+    "ADVISOR_SLACK_HANDOFF_CHANNEL",
+    "ADVISOR_SLACK_API_BASE_URL",
+    "ADVISOR_SLACK_MAX_RETRIES",
+    "ADVISOR_SLACK_RETRY_MAX_WAIT_S",
+    "ADVISOR_SLACK_QUESTIONS_PER_MINUTE",
+    "ADVISOR_SLACK_ALLOWED_CHANNELS",
+    "ADVISOR_SLACK_ALLOWED_USERGROUPS",
+)
+
+
+@pytest.fixture
+def clean_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> pytest.MonkeyPatch:
+    """No Slack variable from the outer environment; the CLI's data dir in tmp_path."""
+    for name in SLACK_VARIABLES:
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("ADVISOR_DATA_DIR", str(tmp_path / "data"))
+    return monkeypatch
+
 
 def slack_settings(data_dir: Path, base_url: str, **overrides: Any) -> Settings:
     values: dict[str, Any] = {

@@ -1,13 +1,13 @@
-"""``advisor slack``: clear errors without tokens, the token check, and Socket Mode's dispatch."""
+"""``advisor slack``: clear errors without tokens, and Socket Mode's dispatch (the check:
+test_slack_check.py)."""
 
 from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from pathlib import Path
 
 import pytest
-from fakes.slack_api import BOT_USER_ID, TEAM_ID, FakeSlackApi
+from fakes.slack_api import FakeSlackApi
 from slack_bolt.adapter.socket_mode.async_internals import run_async_bolt_app
 from slack_sdk.socket_mode.request import SocketModeRequest
 
@@ -16,25 +16,6 @@ from bot.cli import main
 from bot.deps import Deps
 
 from .support import CHANNEL, GRANT_QUESTION, event_body, fixed_clock, mention, new_ts
-
-SLACK_VARIABLES = (
-    "SLACK_BOT_TOKEN",
-    "SLACK_SIGNING_SECRET",
-    "SLACK_APP_TOKEN",
-    "SLACK_HANDOFF_CHANNEL",
-    "ADVISOR_SLACK_BOT_TOKEN",
-    "ADVISOR_SLACK_SIGNING_SECRET",
-    "ADVISOR_SLACK_APP_TOKEN",
-    "ADVISOR_SLACK_API_BASE_URL",
-)
-
-
-@pytest.fixture
-def clean_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> pytest.MonkeyPatch:
-    for name in SLACK_VARIABLES:
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.setenv("ADVISOR_DATA_DIR", str(tmp_path / "data"))
-    return monkeypatch
 
 
 def test_socket_mode_without_tokens_says_what_to_set(
@@ -57,33 +38,6 @@ def test_socket_mode_needs_the_app_token_even_with_a_bot_token(
 
     err = capsys.readouterr().err
     assert "SLACK_APP_TOKEN" in err and "SLACK_BOT_TOKEN（" not in err
-
-
-def test_the_check_shows_the_workspace_and_the_bot(
-    clean_env: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], slack: FakeSlackApi
-) -> None:
-    clean_env.setenv("SLACK_BOT_TOKEN", "xoxb-test")
-    clean_env.setenv("ADVISOR_SLACK_API_BASE_URL", slack.base_url)
-
-    assert main(["slack", "--check"]) == 0
-
-    out = capsys.readouterr().out
-    assert TEAM_ID in out and BOT_USER_ID in out
-    [call] = slack.calls_to("auth.test")
-    assert call.headers["authorization"] == "Bearer xoxb-test"
-
-
-def test_a_refused_token_is_reported(
-    clean_env: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], slack: FakeSlackApi
-) -> None:
-    clean_env.setenv("SLACK_BOT_TOKEN", "xoxb-revoked")
-    clean_env.setenv("ADVISOR_SLACK_API_BASE_URL", slack.base_url)
-    slack.fail("auth.test", "invalid_auth")
-
-    assert main(["slack", "--check"]) == 2
-
-    err = capsys.readouterr().err
-    assert "Slack に接続できませんでした（invalid_auth）" in err
 
 
 @pytest.mark.anyio

@@ -5,9 +5,11 @@ from __future__ import annotations
 from typing import Any
 
 import yaml
+from fakes.slack_api import MANIFEST_SCOPES
 
 from bot.channels.slack import SLACK_EVENTS_PATH
 from bot.channels.slack.app import COMMAND
+from bot.channels.slack.check import REQUIRED_SCOPES
 from bot.config import PROJECT_ROOT
 
 MANIFEST = PROJECT_ROOT / "slack" / "manifest.yaml"
@@ -19,19 +21,30 @@ def manifest() -> dict[str, Any]:
 
 
 def test_the_scopes_are_exactly_the_ones_used() -> None:
-    assert set(manifest()["oauth_config"]["scopes"]["bot"]) == {
+    expected = {
         "app_mentions:read",  # app_mention
         "channels:history",  # message.channels: staff replies in hand-off threads
+        "channels:read",  # conversations.info (advisor slack --check)
         "chat:write",  # chat.postMessage, chat.postEphemeral, chat.update
         "commands",  # /hojokin
+        "groups:history",  # message.groups: staff replies in a private hand-off channel
+        "groups:read",  # conversations.info of a private channel
         "im:history",  # message.im
     }
+    assert set(manifest()["oauth_config"]["scopes"]["bot"]) == expected
+    assert expected == REQUIRED_SCOPES  # what `advisor slack --check` asks the token for
+    assert set(MANIFEST_SCOPES) == expected  # what the fake Slack grants a correct install
 
 
 def test_events_command_and_interactivity_point_at_the_mounted_route() -> None:
     data = manifest()
     settings = data["settings"]
-    assert settings["event_subscriptions"]["bot_events"] == ["app_mention", "message.channels", "message.im"]
+    assert settings["event_subscriptions"]["bot_events"] == [
+        "app_mention",
+        "message.channels",
+        "message.groups",
+        "message.im",
+    ]
     assert settings["interactivity"]["is_enabled"] is True
     [command] = data["features"]["slash_commands"]
     assert command["command"] == COMMAND
