@@ -218,7 +218,8 @@ def _overlapping_windows(path: Path, windows: list[Window]) -> Iterator[Problem]
         ordered = sorted(group, key=lambda w: (w.start, w.end))
         for before, after in itertools.pairwise(ordered):
             if after.start <= before.end:
-                line = next((n for n, text in enumerate(lines, 1) if f"id: {after.id}" in text), 1)
+                key = re.compile(rf"^\s*-?\s*id:\s*[\"']?{re.escape(after.id)}[\"']?\s*$")
+                line = next((n for n, text in enumerate(lines, 1) if key.match(text)), 1)
                 yield Problem(
                     path,
                     line,
@@ -229,26 +230,34 @@ def _overlapping_windows(path: Path, windows: list[Window]) -> Iterator[Problem]
 
 
 def _ambiguous_names(knowledge_dir: Path, programmes: dict[str, Programme]) -> Iterator[Problem]:
-    owners: dict[str, list[str]] = defaultdict(list)
+    """A name or alias two programmes (not two editions of one) both use, reported at each."""
+    owners: dict[str, dict[str, str]] = defaultdict(dict)  # casefolded name -> {programme id: as written}
     for programme in programmes.values():
         for name in {programme.name.value, *programme.aliases}:
-            owners[name.casefold()].append(programme.id)
-    for name, ids in sorted(owners.items()):
-        if len({programmes[pid].family for pid in ids}) < 2:
+            owners[name.casefold()][programme.id] = name
+    for _, written in sorted(owners.items()):
+        if len({programmes[pid].family for pid in written}) < 2:
             continue  # one programme, or editions of one programme
-        for pid in sorted(ids)[1:]:
+        for pid, name in sorted(written.items()):
             path = knowledge_dir / "programmes" / f"{pid}.yaml"
-            text = path.read_text(encoding="utf-8").splitlines()
-            line = next((n for n, t in enumerate(text, 1) if name in t.casefold()), 1)
-            others = ", ".join(sorted(set(ids) - {pid}))
+            others = ", ".join(sorted(set(written) - {pid}))
             yield Problem(
                 path,
-                line,
+                _name_line(path, name),
                 "aliases",
                 f"名称 '{name}' は {others} でも使われています（共通の語は vocabulary.topics へ）",
                 f"the name '{name}' also names {others} (a word several programmes share belongs in "
                 "vocabulary.topics)",
             )
+
+
+def _name_line(path: Path, name: str) -> int:
+    """The line that gives ``name`` as an alias item or a value (not a comment mentioning it)."""
+    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+        stripped = line.strip().removeprefix("- ").removeprefix("value:").strip().strip("'\"")
+        if stripped == name:
+            return number
+    return 1
 
 
 def _unknown_families(knowledge_dir: Path, programmes: dict[str, Programme]) -> Iterator[Problem]:
