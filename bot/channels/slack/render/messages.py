@@ -1,0 +1,54 @@
+"""Small messages: errors, notices, thanks, the shared notice, follow-up prompts and the help."""
+
+from __future__ import annotations
+
+from bot.channels.slack.render.blocks import context, section
+from bot.channels.slack.render.limits import SlackMessage, escape, notification
+
+ERROR_TEXT = "申し訳ありません。回答中にエラーが発生しました。"
+ERROR_RETRY = "しばらくしてからもう一度お試しください。"
+THANKS_TEXT = "フィードバックありがとうございます"
+SHARED_TEXT = "✅ この回答をチャンネルに共有しました。"
+
+
+def render_error(detail: str | None = None) -> SlackMessage:
+    """「申し訳ありません。回答中にエラーが発生しました…」 with the user-facing reason when known."""
+    text = f"{ERROR_TEXT}{detail}" if detail else f"{ERROR_TEXT}{ERROR_RETRY}"
+    return SlackMessage(text=notification(text), blocks=[section(f"⚠️ {escape(text)}")])
+
+
+def render_notice(text: str) -> SlackMessage:
+    """A one-line message (plain text, escaped)."""
+    return SlackMessage(text=notification(text), blocks=[section(escape(text))])
+
+
+def render_thanks() -> SlackMessage:
+    return SlackMessage(text=THANKS_TEXT, blocks=[section(f"🙏 {THANKS_TEXT}")])
+
+
+def render_shared_notice() -> SlackMessage:
+    return SlackMessage(text=SHARED_TEXT, blocks=[context([SHARED_TEXT])])
+
+
+def render_follow_up_prompt(question: str, *, reply_hint: str) -> SlackMessage:
+    """A follow-up question posted into the thread, for the staff member to ask the customer."""
+    text = f"❓ *確認事項*: {escape(question)}\n{reply_hint}"
+    return SlackMessage(text=notification(f"確認事項: {question}"), blocks=[section(text)])
+
+
+def render_help(command: str = "/hojokin", mention: str | None = None) -> SlackMessage:
+    """How to use the bot, in Japanese."""
+    ask = f"{mention} " if mention else "@アドバイザー "
+    lines = [
+        "*脱炭素補助金アドバイザーの使い方*",
+        f"• `{command} <質問>` — 質問に回答します（あなたにだけ表示。「チャンネルに共有」で共有できます）",
+        f"  例: `{command} 省エネ設備の更新に使える補助金はありますか？経費は1,200万円です`",
+        f"• `{command} status [制度ID]` — 各制度の受付状況（本日時点）",
+        f"• `{command} calc <制度ID> key=value …` — 助成額を計算",
+        f"  例: `{command} calc <制度ID> category=1 eligible_cost=8000万円`（制度IDは status に表示）",
+        f"• `{command} help` — この説明",
+        f"• チャンネルでは `{escape(ask)}質問` とメンションすると、スレッドで回答します。"
+        "同じスレッドで続けて質問すると、前の内容をふまえて答えます。DMでも質問できます。",
+    ]
+    text = "\n".join(lines)
+    return SlackMessage(text="脱炭素補助金アドバイザーの使い方", blocks=[section(text)])
