@@ -18,6 +18,7 @@ The modules, by responsibility (everything public is importable from this packag
 * ``mrkdwn`` — the advisor's Markdown as Slack mrkdwn (``&``, ``<`` and ``>`` always escaped);
 * ``blocks`` — block builders, splitting long text, packing blocks into messages;
 * ``answer`` — the answer card and its buttons' action ids;
+* ``feedback`` — the 👎 reason modal (``views.open``) and reading its submission;
 * ``messages`` — errors, notices, thanks, prompts and the help;
 * ``status_calc`` — ``/hojokin status`` and ``/hojokin calc``.
 """
@@ -25,6 +26,8 @@ The modules, by responsibility (everything public is importable from this packag
 from bot.channels.slack.render.answer import (
     FEEDBACK_ACTION,
     FOLLOW_UP_ACTION,
+    QUESTION_SHOWN_MAX,
+    QUOTE_SHOWN_MAX,
     SHARE_ACTION,
     answer_buttons,
     calculation_blocks,
@@ -33,9 +36,12 @@ from bot.channels.slack.render.answer import (
     grant_fields,
     parse_feedback_action,
     parse_share_action,
+    question_line,
+    quote_block,
     render_answer,
     share_action_id,
     shared_header,
+    shows_calculation,
     sources_block,
 )
 from bot.channels.slack.render.blocks import (
@@ -50,6 +56,13 @@ from bot.channels.slack.render.blocks import (
     section,
     sections,
     split_text,
+)
+from bot.channels.slack.render.feedback import (
+    FEEDBACK_REASON_CALLBACK,
+    REASON_MAX,
+    FeedbackTarget,
+    parse_feedback_modal,
+    render_feedback_modal,
 )
 from bot.channels.slack.render.limits import (
     BLOCKS_MAX,
@@ -124,6 +137,7 @@ __all__ = [
     "ERROR_RETRY",
     "ERROR_TEXT",
     "FEEDBACK_ACTION",
+    "FEEDBACK_REASON_CALLBACK",
     "FIELDS_MAX",
     "FIELD_TEXT_MAX",
     "FOLLOW_UP_ACTION",
@@ -132,6 +146,9 @@ __all__ = [
     "MESSAGE_BLOCK_CHARS_MAX",
     "MESSAGE_TEXT_MAX",
     "NOTIFICATION_CHARS",
+    "QUESTION_SHOWN_MAX",
+    "QUOTE_SHOWN_MAX",
+    "REASON_MAX",
     "SECTION_TEXT_MAX",
     "SHARED_TEXT",
     "SHARE_ACTION",
@@ -141,6 +158,7 @@ __all__ = [
     "THANKS_TEXT",
     "ZWSP",
     "Block",
+    "FeedbackTarget",
     "Rating",
     "SlackMessage",
     "Surface",
@@ -167,10 +185,14 @@ __all__ = [
     "notification_text",
     "paginate",
     "parse_feedback_action",
+    "parse_feedback_modal",
     "parse_share_action",
+    "question_line",
+    "quote_block",
     "render_answer",
     "render_calc",
     "render_error",
+    "render_feedback_modal",
     "render_follow_up_prompt",
     "render_help",
     "render_notice",
@@ -181,6 +203,7 @@ __all__ = [
     "sections",
     "share_action_id",
     "shared_header",
+    "shows_calculation",
     "slack_len",
     "sources_block",
     "split_text",

@@ -1,9 +1,16 @@
-"""The advisor's answer as Block Kit: the body, the calculation, follow-up questions, sources,
-the as-of footer and the 👍/👎 (and 「チャンネルに共有」) buttons; the buttons' action ids."""
+"""The advisor's answer as Block Kit: the body, the calculation, follow-up questions, sources
+(with the top citation's quote), the as-of footer and the 👍/👎 (and 「チャンネルに共有」) buttons;
+the buttons' action ids.
+
+Made to be read during a phone call: the calculation shows once (the fields block, plus the
+steps only when the answer text does not already show them), the quote under the sources is the
+wording to read out, and the footer says how current the documents are, nothing internal.
+"""
 
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -38,6 +45,18 @@ if TYPE_CHECKING:
 FEEDBACK_ACTION = re.compile(r"^feedback:(up|down):([^:]+):([^:]+)$")
 SHARE_ACTION = re.compile(r"^share:([^:]+):([^:]+)$")
 FOLLOW_UP_ACTION = re.compile(r"^followup:\d+$")
+QUESTION_SHOWN_MAX = 500
+QUOTE_SHOWN_MAX = 300  # the top citation's quote: a few lines to read out, far below Slack's 3,000
+QUOTE_LABEL_MAX = 100
+# A heading or label line that introduces the calculation in the answer text (「### 計算の内訳」,
+# 「**計算式:**」, 「計算の手順：」).
+_CALCULATION_HEADING = re.compile(
+    r"^\s*(?:#{1,6}\s*)?(?:\*\*)?\s*(?:計算の内訳|計算の手順|計算式|計算方法|算定の内訳|助成額の計算)"
+    r"\s*[:：]?\s*(?:\*\*)?\s*[:：]?\s*$",
+    re.MULTILINE,
+)
+_ARITHMETIC = re.compile(r"[=×÷→]")
+_NOT_COMPARED = re.compile(r"[\s*_~`•]+")
 
 
 # --- action ids -----------------------------------------------------------------------------------
@@ -77,11 +96,14 @@ def render_answer(
     ``thread``: posted in the Slack thread (follow-up buttons, 👍/👎); ``ephemeral``: only the
     caller of ``/hojokin`` sees it (adds 「チャンネルに共有」, lists follow-up questions as text);
     ``shared``: the same answer posted to the channel by that button, headed by who shared it
-    and the question (which the channel never saw).
+    and the question (which the channel never saw). The ``ephemeral`` answer starts with the
+    caller's ``question`` too (Slack does not show a slash command's text).
     """
     blocks: list[Block] = []
     if surface == "shared":
         blocks.append(shared_header(shared_by, question))
+    elif surface == "ephemeral" and question:
+        blocks.append(context([question_line(question)]))
     trusted = frozenset(citation.url for citation in answer.citations)
     for number, part in enumerate(markdown_to_parts(_body(answer), trusted)):
         if number:
@@ -92,7 +114,10 @@ def render_answer(
     sources = sources_block(answer.citations)
     if sources:
         trailer.append(sources)
-    trailer.append(context([f"{format_date(answer.as_of)}時点の資料に基づく回答・{escape(answer.mode)}"]))
+        quote = quote_block(answer.citations)
+        if quote:
+            trailer.append(quote)
+    trailer.append(context([f"{format_date(answer.as_of)}時点の資料に基づく回答"]))
     buttons = answer_buttons(answer, surface)
     if buttons:
         trailer.append(actions(buttons))
@@ -103,8 +128,13 @@ def shared_header(user_id: str | None, question: str | None) -> Block:
     who = f"<@{user_id}> さん" if user_id and SLACK_ID.fullmatch(user_id) else "窓口担当"
     texts = [f"📣 {who}が `/hojokin` の回答を共有しました"]
     if question:
-        texts.append(f"質問: 「{escape(truncate(question, 500))}」")
+        texts.append(question_line(question))
     return context(texts)
+
+
+def question_line(question: str) -> str:
+    """「質問: 「…」」: the question the answer is for, escaped and cut to a few lines."""
+    return f"質問: 「{escape(truncate(question, QUESTION_SHOWN_MAX))}」"
 
 
 def _body(answer: Answer) -> str:
@@ -112,9 +142,25 @@ def _body(answer: Answer) -> str:
 
 
 def calculation_blocks(answer: Answer) -> list[Block]:
-    """Each grant the calculator computed: the amount and its basis as fields; the steps when
-    the answer text does not already list them."""
+    """Each grant the calculator computed: the amount and its basis as fields (once per grant);
+    the steps only when the answer text does not already show that calculation
+    (:func:`shows_calculation`), so a card never shows the calculation twice."""
+    results = _calculated(answer)
+    body = _body(answer)
     blocks: list[Block] = []
+    for result in results:
+        name = escape(str(result.get("programme_name", "")))
+        blocks.append(fields_section(grant_fields(result), text=f"*助成額の計算* — {name}"))
+        steps = [str(step) for step in result.get("steps", [])]
+        if steps and not shows_calculation(body, steps, only=len(results) == 1):
+            listed = "\n".join(f"{n}. {escape(step)}" for n, step in enumerate(steps, 1))
+            blocks.extend(sections(f"*計算の内訳*\n{listed}"))
+    return blocks
+
+
+def _calculated(answer: Answer) -> list[dict[str, Any]]:
+    """The calculator's results with an amount, each grant once (the same call can repeat)."""
+    results: list[dict[str, Any]] = []
     seen: set[tuple[Any, ...]] = set()
     for call in answer.tool_calls:
         result = call.result
@@ -127,16 +173,27 @@ def calculation_blocks(answer: Answer) -> list[Block]:
             continue
         category = result.get("category") or {}
         key = (result.get("programme_id"), category.get("id"), amount, result.get("eligible_cost_yen"))
-        if key in seen:
-            continue
-        seen.add(key)
-        name = escape(str(result.get("programme_name", "")))
-        blocks.append(fields_section(grant_fields(result), text=f"*助成額の計算* — {name}"))
-        steps = [str(step) for step in result.get("steps", [])]
-        if steps and not all(step in answer.answer for step in steps):
-            listed = "\n".join(f"{n}. {escape(step)}" for n, step in enumerate(steps, 1))
-            blocks.extend(sections(f"*計算の内訳*\n{listed}"))
-    return blocks
+        if key not in seen:
+            seen.add(key)
+            results.append(result)
+    return results
+
+
+def shows_calculation(body: str, steps: Sequence[str], *, only: bool = True) -> bool:
+    """Whether the answer text already shows a calculation's steps.
+
+    It does when it writes out any of the arithmetic steps (a step with =, ×, ÷ or →), compared
+    without spaces, emphasis, bullets or full-width differences — the models copy the steps, not
+    always each one or in the same markup — or, for the answer's ``only`` calculation, when it
+    has a heading for the calculation (「計算の内訳」, 「計算式」…)."""
+    flat = _comparable(body)
+    if any(_comparable(step) in flat for step in steps if _ARITHMETIC.search(step)):
+        return True
+    return only and _CALCULATION_HEADING.search(body) is not None
+
+
+def _comparable(text: str) -> str:
+    return _NOT_COMPARED.sub("", unicodedata.normalize("NFKC", text))
 
 
 def grant_fields(result: dict[str, Any]) -> list[str]:
@@ -196,6 +253,20 @@ def sources_block(citations: Sequence[Citation]) -> Block | None:
 
 def _source_label(citation: Citation) -> str:
     return f"{citation.title} — {citation.section}" if citation.section else citation.title
+
+
+def quote_block(citations: Sequence[Citation]) -> Block | None:
+    """The first citation's quote, on one line, escaped and cut (``QUOTE_SHOWN_MAX``), with the
+    section it comes from: the wording to read out on the phone. None without a quote."""
+    if not citations:
+        return None
+    first = citations[0]
+    quote = " ".join(first.quote.split())
+    if not quote:
+        return None
+    where = truncate(first.section or first.title, QUOTE_LABEL_MAX)
+    label = f"（{escape(where)}）" if where else ""
+    return context([f"💬 「{escape(truncate(quote, QUOTE_SHOWN_MAX))}」{label}"])
 
 
 def answer_buttons(answer: Answer, surface: Surface) -> list[Block]:
