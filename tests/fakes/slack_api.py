@@ -1,17 +1,19 @@
 """A fake Slack Web API on 127.0.0.1 that records every call, for the Slack channel's tests.
 
 It answers what the bot uses — ``auth.test`` (bolt calls it on the first request),
-``chat.postMessage``, ``chat.postEphemeral``, ``chat.update`` — under ``/api/<method>`` with
-form or JSON bodies, and ``response_url`` posts under ``/response/<name>``. Like Slack, it
-refuses messages over the Block Kit limits (``invalid_blocks``, ``msg_too_long``), so the
-renderer's limits are checked on the wire too. A call can be scripted to fail once
-(``fail("chat.postMessage", "not_in_channel")``), to be rate limited like Slack does it (HTTP 429
-with ``Retry-After``: ``rate_limit("chat.postMessage", times=2)``) or to lose its connection
-(``drop(...)``: the fake reads the request and closes the socket without an answer); those
-attempts are recorded too, with ``status`` 429 or 0. For ``advisor slack --check`` it serves
-``conversations.info`` (from ``channels``), ``usergroups.users.list`` (from ``usergroups``) and
-the granted scopes in every API answer's ``x-oauth-scopes`` header (from ``scopes``; None: no
-header).
+``chat.postMessage``, ``chat.postEphemeral``, ``chat.update``, ``views.open`` (the 👎 reason
+modal) and ``reactions.add`` (👀 on a question) — under ``/api/<method>`` with form or JSON
+bodies, and ``response_url`` posts under ``/response/<name>``. Like Slack, it refuses messages
+over the Block Kit limits (``invalid_blocks``, ``msg_too_long``) and modals over the view limits
+(``invalid_arguments``), so the renderer's limits are checked on the wire too; ``reactions``
+holds the reactions added (``already_reacted`` for a repeat, as Slack answers). A call can be
+scripted to fail once (``fail("chat.postMessage", "not_in_channel")``), to be rate limited like
+Slack does it (HTTP 429 with ``Retry-After``: ``rate_limit("chat.postMessage", times=2)``) or to
+lose its connection (``drop(...)``: the fake reads the request and closes the socket without an
+answer); those attempts are recorded too, with ``status`` 429 or 0. For ``advisor slack
+--check`` it serves ``conversations.info`` (from ``channels``), ``usergroups.users.list`` (from
+``usergroups``) and the granted scopes in every API answer's ``x-oauth-scopes`` header (from
+``scopes``; None: no header).
 
     with FakeSlackApi() as slack:
         AsyncWebClient(token="xoxb-test", base_url=slack.base_url)
@@ -45,6 +47,7 @@ MANIFEST_SCOPES = (
     "groups:history",
     "groups:read",
     "im:history",
+    "reactions:write",
 )
 DROPPED = 0  # SlackCall.status of an attempt whose connection the fake closed
 
@@ -103,6 +106,8 @@ class FakeSlackApi:
         self.scopes: list[str] | None = list(MANIFEST_SCOPES)
         self.channels: dict[str, dict[str, Any]] = default_channels()
         self.usergroups: dict[str, list[str]] = {}
+        self.reactions: list[tuple[str, str, str]] = []  # (channel, ts, name) in the order added
+        self._views = 0
         self._ts = 1_760_000_000_000_100
         self._changed = threading.Condition()
         self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), _handler_for(self))
@@ -152,6 +157,7 @@ class FakeSlackApi:
             self.scopes = list(MANIFEST_SCOPES)
             self.channels = default_channels()
             self.usergroups = {}
+            self.reactions = []
 
     def fail(self, method: str, error: str, times: int = 1) -> None:
         """The next ``times`` calls of ``method`` answer ``{"ok": false, "error": error}``."""
@@ -246,6 +252,10 @@ class FakeSlackApi:
             if users is None:
                 return {"ok": False, "error": "no_such_subteam"}
             return {"ok": True, "users": list(users)}
+        if method == "views.open":
+            return self._open_view(body)
+        if method == "reactions.add":
+            return self._add_reaction(body)
         if method in MESSAGE_METHODS:
             problem = check_message(body)
             if problem:
@@ -258,6 +268,58 @@ class FakeSlackApi:
                 message["thread_ts"] = body["thread_ts"]
             return {"ok": True, "channel": body.get("channel"), "ts": ts, "message": message}
         return {"ok": False, "error": "unknown_method"}
+
+    def _open_view(self, body: dict[str, Any]) -> dict[str, Any]:
+        view = body.get("view")
+        if isinstance(view, str):
+            view = json.loads(view)
+        if not body.get("trigger_id"):
+            return {"ok": False, "error": "invalid_arguments"}
+        problem = check_view(view)
+        if problem:
+            return {"ok": False, "error": problem}
+        with self._changed:
+            self._views += 1
+            view_id = f"VFAKE{self._views:05d}"
+        return {"ok": True, "view": {"id": view_id, "team_id": TEAM_ID, **view, "state": {"values": {}}}}
+
+    def _add_reaction(self, body: dict[str, Any]) -> dict[str, Any]:
+        key = (str(body.get("channel", "")), str(body.get("timestamp", "")), str(body.get("name", "")))
+        if not all(key):
+            return {"ok": False, "error": "invalid_arguments"}
+        with self._changed:
+            if key in self.reactions:
+                return {"ok": False, "error": "already_reacted"}
+            self.reactions.append(key)
+        return {"ok": True}
+
+
+def check_view(view: Any) -> str | None:
+    """Slack's error code for a modal over the view limits (views.open), else None."""
+    if not isinstance(view, dict) or view.get("type") != "modal":
+        return "invalid_arguments"
+    for key in ("title", "submit", "close"):
+        label = view.get(key)
+        if label is not None and (label.get("type") != "plain_text" or len(label.get("text", "")) > 24):
+            return "invalid_arguments"
+    if not view.get("title"):
+        return "invalid_arguments"
+    blocks = view.get("blocks") or []
+    if len(blocks) > 100 or len(str(view.get("private_metadata", ""))) > 3000:
+        return "invalid_arguments"
+    if len(str(view.get("callback_id", ""))) > 255:
+        return "invalid_arguments"
+    for block in blocks:
+        if block.get("type") == "input":
+            if not block.get("element") or len(block.get("label", {}).get("text", "")) > 2000:
+                return "invalid_arguments"
+            if block.get("submit") is None and view.get("submit") is None:
+                return "invalid_arguments"  # a modal with inputs needs a submit button
+            if int(block["element"].get("max_length", 0)) > 3000:
+                return "invalid_arguments"
+        elif block.get("type") == "section" and len((block.get("text") or {}).get("text", "")) > 3000:
+            return "invalid_arguments"
+    return None
 
 
 def check_message(body: dict[str, Any]) -> str | None:

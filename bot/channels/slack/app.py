@@ -1,11 +1,14 @@
 """The Slack app: a bolt ``AsyncApp`` whose listeners hand the advisor's answers to Slack.
 
-* ``app_mention`` in a channel and ``message`` in a DM → the answer in the message's thread.
-  The thread (``<channel>:<thread_ts>``) is the advisor session (the store's external key), so
-  follow-ups in the thread keep their context.
-* ``/hojokin <質問>`` → an answer only the caller sees (``response_url``, ephemeral), with a
+* ``app_mention`` in a channel and ``message`` in a DM → 👀 on the question at once
+  (reactions.add; it stays), then the answer in the message's thread. The thread
+  (``<channel>:<thread_ts>``) is the advisor session (the store's external key), so follow-ups
+  in the thread keep their context.
+* ``/hojokin <質問>`` → 「回答を作成しています…」 at once, then an answer only the caller sees
+  (``response_url``, ephemeral, replacing that placeholder), headed by the question, with a
   「チャンネルに共有」 button; ``/hojokin status``, ``/hojokin calc …`` and ``/hojokin help``.
-* Buttons: 👍/👎 (stored with ``store.add_feedback``), 「チャンネルに共有」, follow-up questions.
+* Buttons: 👍/👎 (``feedback.py``: stored with who gave it; 👎 asks for a reason in a modal),
+  「チャンネルに共有」, follow-up questions.
 
 Questions (mentions, DMs, ``/hojokin``) first pass the gate (``gate.py``): the optional
 allowlist and the per-user limit, with a private notice to whom it refuses.
@@ -32,7 +35,7 @@ from slack_bolt.request.async_request import AsyncBoltRequest
 from slack_bolt.response import BoltResponse
 
 from bot.channels.locks import KeyedLocks
-from bot.channels.slack import SlackNotConfiguredError, gate, handoff, render
+from bot.channels.slack import SlackNotConfiguredError, feedback, gate, handoff, render
 from bot.channels.slack.client import SlackApi, SlackDeliveryError, WebSlackApi, build_web_client
 from bot.channels.slack.commands import DIRECT_SUBTYPES, Command, clean_event_text, parse_command
 from bot.channels.slack.dedupe import TtlSet
@@ -57,6 +60,7 @@ COMMAND = "/hojokin"
 DELIVERED_RETRY_REASONS = frozenset({"http_timeout", "timeout"})
 DRAIN_TIMEOUT_S = 60.0
 THINKING_TEXT = "回答を作成しています…（この表示はあなたにだけ見えています）"
+THINKING_REACTION = "eyes"  # 👀 on a question while the advisor works (left on: "seen")
 CALC_FAILED = "計算できませんでした。"
 NOT_FOUND_TEXT = "共有する回答が見つかりませんでした。もう一度質問してください。"
 
@@ -151,7 +155,7 @@ class SlackBot:
         app.event("app_mention")(self.on_mention)
         app.event("message")(self.on_message)
         app.command(COMMAND)(self.on_command)
-        app.action(render.FEEDBACK_ACTION)(self.on_feedback)
+        self.feedback = feedback.register(self)  # 👍/👎 and the 👎 reason modal
         app.action(render.SHARE_ACTION)(self.on_share)
         app.action(render.FOLLOW_UP_ACTION)(self.on_follow_up)
 
@@ -187,13 +191,13 @@ class SlackBot:
     # --- messages: mentions and DMs -------------------------------------------------------------
 
     async def on_mention(self, event: dict[str, Any], context: AsyncBoltContext) -> None:
-        self._accept_message(event, context.bot_user_id, direct=False)
+        self._accept_message(event, context.bot_user_id)
 
     async def on_message(self, event: dict[str, Any], context: AsyncBoltContext) -> None:
         if event.get("channel_type") == "im" and event.get("subtype") in DIRECT_SUBTYPES:
-            self._accept_message(event, context.bot_user_id, direct=True)
+            self._accept_message(event, context.bot_user_id)
 
-    def _accept_message(self, event: dict[str, Any], bot_user_id: str | None, *, direct: bool) -> None:
+    def _accept_message(self, event: dict[str, Any], bot_user_id: str | None) -> None:
         channel, user, ts = event.get("channel"), event.get("user"), event.get("ts")
         if not (channel and user and ts) or event.get("bot_id") or user == bot_user_id:
             return  # bots (including this one) and system messages are not questions
@@ -201,34 +205,51 @@ class SlackBot:
             return  # the same message delivered as another event
         thread_ts = str(event.get("thread_ts") or ts)
         text = clean_event_text(event.get("text"), bot_user_id)
-        work = self.answer_in_thread(str(channel), thread_ts, text, bot_user_id, direct=direct)
+        if text:  # a question: show at once that the bot is on it (the help needs no signal)
+            self.tasks.spawn(self.react_thinking(str(channel), str(ts)), name=f"👀 {channel}:{ts}")
+        work = self.answer_in_thread(str(channel), thread_ts, text, bot_user_id)
         self.tasks.spawn(work, name=f"answer {channel}:{ts}")
 
+    async def react_thinking(self, channel: str, ts: str) -> None:
+        """👀 on the question, so the asker sees within a second that the bot is working. It is
+        left on (the answer in the thread says it is done; removing it would be a second call per
+        question). A task of its own: it never delays the answer, and a failure (no
+        reactions:write scope, already reacted) is only logged."""
+        try:
+            await self.api.add_reaction(channel, ts, THINKING_REACTION)
+        except SlackDeliveryError as exc:
+            log.info("Slack: could not add 👀 to %s in %s: %s", ts, channel, exc)
+
     async def answer_in_thread(
-        self, channel: str, thread_ts: str, text: str, bot_user_id: str | None, *, direct: bool
+        self, channel: str, thread_ts: str, text: str, bot_user_id: str | None
     ) -> None:
         """Answer in the thread; one question at a time per thread, so the context stays in order."""
         key = thread_key(channel, thread_ts)
         async with self.locks.hold(key):
             if not text:
-                mention = None if direct or not bot_user_id else f"<@{bot_user_id}>"
-                messages = [render.render_help(COMMAND, mention)]
+                messages = [render.render_help(COMMAND, bot_user_id)]
             else:
                 messages = await self._answer_messages(text, "thread", external_key=key)
             await self._post_in_thread(channel, thread_ts, messages)
 
     async def _answer_messages(
-        self, text: str, surface: render.Surface, external_key: str | None = None
+        self,
+        text: str,
+        surface: render.Surface,
+        external_key: str | None = None,
+        *,
+        question: str | None = None,
     ) -> list[SlackMessage]:
+        """The answer (or the error) as messages; headed by ``question`` when given."""
         try:
             result = await asyncio.to_thread(self.ask, text, external_key)
-            return render.render_answer(result, surface)
+            return render.render_answer(result, surface, question=question)
         except AdvisorError as exc:
             log.info("Slack: the advisor refused a question: %s", exc.message_en)
-            return [render.render_error(exc.message_ja)]
+            return [render.render_error(exc.message_ja, question=question)]
         except Exception:
             log.exception("Slack: answering failed")
-            return [render.render_error()]
+            return [render.render_error(question=question)]
 
     def ask(self, text: str, external_key: str | None) -> Answer:
         """The advisor's answer in the session of ``external_key`` (a new session when None)."""
@@ -259,17 +280,18 @@ class SlackBot:
     async def on_command(self, ack: AsyncAck, command: dict[str, Any], context: AsyncBoltContext) -> None:
         parsed = parse_command(command.get("text"))
         if parsed.kind == "help":
-            mention = f"<@{context.bot_user_id}>" if context.bot_user_id else None
-            help_message = render.render_help(COMMAND, mention)
+            help_message = render.render_help(COMMAND, context.bot_user_id)
             await ack(text=help_message.text, blocks=help_message.blocks)
             return
         await ack(text=THINKING_TEXT if parsed.kind == "ask" else "")
         self.tasks.spawn(self.run_command(parsed, command), name=f"{COMMAND} {parsed.kind}")
 
     async def run_command(self, parsed: Command, command: dict[str, Any]) -> None:
-        """Answer ``/hojokin`` privately (the caller only)."""
+        """Answer ``/hojokin`` privately (the caller only). A question's answer starts with the
+        question (Slack does not show the command's text) and replaces the 「回答を作成しています…」
+        acknowledgement."""
         if parsed.kind == "ask":
-            messages = await self._answer_messages(parsed.question, "ephemeral")
+            messages = await self._answer_messages(parsed.question, "ephemeral", question=parsed.question)
         else:
             try:
                 if parsed.kind == "status":
@@ -287,6 +309,7 @@ class SlackBot:
             str(command.get("channel_id", "")),
             str(command.get("user_id", "")),
             messages,
+            replace_first=parsed.kind == "ask",
         )
 
     def status_messages(self, programme_id: str | None) -> list[SlackMessage]:
@@ -331,12 +354,18 @@ class SlackBot:
         user: str,
         messages: Sequence[SlackMessage],
         thread_ts: str | None = None,
+        *,
+        replace_first: bool = False,
     ) -> None:
         """Ephemeral replies: through ``response_url`` (works in any conversation), else
-        chat.postEphemeral (needs the bot in the channel)."""
-        for message in messages:
+        chat.postEphemeral (needs the bot in the channel). ``replace_first``: the first message
+        replaces the private message ``response_url`` belongs to (``replace_original``), the
+        rest follow it."""
+        for number, message in enumerate(messages):
             try:
-                if response_url:
+                if response_url and replace_first and number == 0:
+                    await self._replace_privately(response_url, message)
+                elif response_url:
                     await self.api.respond(response_url, message, response_type="ephemeral")
                 else:
                     await self.api.post_ephemeral(channel, user, message, thread_ts=thread_ts)
@@ -344,26 +373,19 @@ class SlackBot:
                 log.error("Slack: could not reply privately to %s in %s: %s", user, channel, exc)
                 return
 
+    async def _replace_privately(self, response_url: str, message: SlackMessage) -> None:
+        """Replace the private placeholder with ``message``; if Slack refuses the replacement
+        (an HTTP 4xx other than 429), post ``message`` as a new private message instead, so the
+        answer is never lost for the placeholder's sake."""
+        try:
+            await self.api.respond(response_url, message, response_type="ephemeral", replace_original=True)
+        except SlackDeliveryError as exc:
+            if not (exc.error.startswith("HTTP 4") and not exc.error.startswith("HTTP 429")):
+                raise
+            log.info("Slack: could not replace the placeholder (%s); posting the answer after it", exc)
+            await self.api.respond(response_url, message, response_type="ephemeral")
+
     # --- buttons --------------------------------------------------------------------------------
-
-    async def on_feedback(self, ack: AsyncAck, body: dict[str, Any], action: dict[str, Any]) -> None:
-        await ack()
-        parsed = render.parse_feedback_action(str(action.get("action_id", "")))
-        if parsed is not None:
-            self.tasks.spawn(self.record_feedback(parsed, body), name="feedback")
-
-    async def record_feedback(self, parsed: tuple[render.Rating, str, str], body: dict[str, Any]) -> None:
-        """Store 👍/👎 for the answer (once per person, answer and rating) and thank privately."""
-        rating, session_id, message_id = parsed
-        user = str((body.get("user") or {}).get("id", ""))
-        message = render.render_thanks()
-        if self.seen.add(f"feedback:{user}:{message_id}:{rating}"):
-            try:
-                await asyncio.to_thread(self.deps.store.add_feedback, session_id, message_id, rating)
-            except AdvisorError as exc:
-                log.warning("Slack: feedback not stored: %s", exc.message_en)
-                message = render.render_notice(f"⚠️ フィードバックを保存できませんでした。{exc.message_ja}")
-        await self._reply_to_action(body, message)
 
     async def on_share(self, ack: AsyncAck, body: dict[str, Any], action: dict[str, Any]) -> None:
         await ack()

@@ -42,6 +42,7 @@ REQUIRED_SCOPES = frozenset(
         "groups:history",  # message.groups: staff replies in a private hand-off channel
         "groups:read",  # conversations.info of a private channel (this check)
         "im:history",  # message.im: questions in DMs
+        "reactions:write",  # reactions.add: 👀 on a question while the advisor works
     }
 )
 USERGROUPS_SCOPE = "usergroups:read"  # only with ADVISOR_SLACK_ALLOWED_USERGROUPS

@@ -1,7 +1,8 @@
-"""The Slack Web API behind a small interface: the four calls the advisor makes.
+"""The Slack Web API behind a small interface: the calls the advisor makes.
 
 :class:`SlackApi` is what the listeners use; :class:`WebSlackApi` implements it over
-``slack_sdk``'s ``AsyncWebClient`` (chat.postMessage / chat.postEphemeral / chat.update) and
+``slack_sdk``'s ``AsyncWebClient`` (chat.postMessage / chat.postEphemeral / chat.update,
+views.open for the 👎 reason modal, reactions.add for the 👀 "thinking" signal) and
 ``AsyncWebhookClient`` (``response_url``). Both are built once per app; the Web API base URL
 comes from the settings (``ADVISOR_SLACK_API_BASE_URL``), so tests point it at a fake server.
 Every failure becomes a :class:`SlackDeliveryError` carrying Slack's error code.
@@ -79,6 +80,14 @@ class SlackApi(Protocol):
         replace_original: bool = False,
     ) -> None:
         """Answer through a slash command's or an interaction's ``response_url``."""
+        ...
+
+    async def open_view(self, trigger_id: str, view: dict[str, Any]) -> None:
+        """Open a modal for the user whose click gave ``trigger_id`` (valid for 3 seconds)."""
+        ...
+
+    async def add_reaction(self, channel: str, ts: str, name: str) -> None:
+        """Add the emoji ``name`` (without colons) to the message ``ts`` as the bot."""
         ...
 
 
@@ -175,6 +184,18 @@ class WebSlackApi:
             await self.client.chat_update(channel=channel, ts=ts, text=message.text, blocks=message.blocks)
         except TRANSPORT_ERRORS as exc:
             raise _delivery_error("chat.update", exc) from exc
+
+    async def open_view(self, trigger_id: str, view: dict[str, Any]) -> None:
+        try:
+            await self.client.views_open(trigger_id=trigger_id, view=view)
+        except TRANSPORT_ERRORS as exc:
+            raise _delivery_error("views.open", exc) from exc
+
+    async def add_reaction(self, channel: str, ts: str, name: str) -> None:
+        try:
+            await self.client.reactions_add(channel=channel, timestamp=ts, name=name)
+        except TRANSPORT_ERRORS as exc:
+            raise _delivery_error("reactions.add", exc) from exc
 
     async def respond(
         self,

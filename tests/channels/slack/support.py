@@ -151,6 +151,28 @@ def action_body(
     return urlencode({"payload": json.dumps(payload, ensure_ascii=False)})
 
 
+def view_submission_body(view: dict[str, Any], reason: str | None, *, user: str = STAFF) -> str:
+    """A view_submission of the modal ``view`` (as views.open returned it, with its id and
+    private_metadata), the reason input filled with ``reason`` (None: left empty)."""
+    values: dict[str, Any] = {}
+    for block in view.get("blocks", []):
+        if block.get("type") == "input":
+            element = block["element"]
+            values[block["block_id"]] = {element["action_id"]: {"type": element["type"], "value": reason}}
+    payload = {
+        "type": "view_submission",
+        "team": {"id": TEAM_ID, "domain": "fake-team"},
+        "user": {"id": user, "username": "staff", "team_id": TEAM_ID},
+        "api_app_id": "A0ADVISOR",
+        "token": "legacy-verification-token",
+        "trigger_id": "4.5.6",
+        "view": {**view, "state": {"values": values}, "hash": "1768870901.abcdef"},
+        "response_urls": [],
+        "is_enterprise_install": False,
+    }
+    return urlencode({"payload": json.dumps(payload, ensure_ascii=False)})
+
+
 def posted_message(call: SlackCall) -> dict[str, Any]:
     """The message a chat.postMessage call created, as Slack includes it in a click payload."""
     message: dict[str, Any] = {

@@ -7,7 +7,7 @@ import threading
 
 import httpx
 import pytest
-from fakes.slack_api import RESPONSE_URL_CALL, FakeSlackApi, iter_texts
+from fakes.slack_api import BOT_USER_ID, RESPONSE_URL_CALL, FakeSlackApi, iter_texts
 
 from bot.channels.slack.app import SlackBot
 from bot.channels.slack.commands import clean_event_text, parse_command
@@ -22,6 +22,7 @@ from .support import (
     GRANT_QUESTION,
     STAFF,
     ZERO,
+    FailingEngine,
     GatedEngine,
     action_body,
     command_body,
@@ -64,11 +65,54 @@ async def test_a_question_is_acknowledged_first_then_answered_privately_with_a_s
     await bot.drain()
     [reply] = slack.calls_to(RESPONSE_URL_CALL)
     assert reply.body["response_type"] == "ephemeral"
-    assert reply.body["replace_original"] is False
+    assert reply.body["replace_original"] is True  # the answer takes the placeholder's place
+    # It starts with the question (Slack does not show a slash command's text), escaped.
+    first = reply.blocks[0]
+    assert first["type"] == "context"
+    assert first["elements"][0]["text"] == f"質問: 「{GRANT_QUESTION}」"
     assert "800万円" in reply.blocks_json
     share = find_action(reply, "share:")
     assert share["text"]["text"].endswith("チャンネルに共有")
     assert slack.calls_to("chat.postMessage") == []  # nobody else saw anything
+
+
+async def test_the_question_is_escaped_and_an_error_replaces_the_placeholder_too(
+    http: httpx.AsyncClient, bot: SlackBot, slack: FakeSlackApi, deps: Deps
+) -> None:
+    deps.use_llm_engine(FailingEngine())
+
+    await run_command(http, "<!channel> 経費 <https://evil.example|公式> & 区分", slack.response_url("ask"))
+    await bot.drain()
+
+    [reply] = slack.calls_to(RESPONSE_URL_CALL)
+    assert reply.body["replace_original"] is True
+    question = reply.blocks[0]["elements"][0]["text"]
+    assert question == "質問: 「&lt;!channel&gt; 経費 &lt;https://evil.example|公式&gt; &amp; 区分」"
+    assert "エラーが発生しました" in reply.blocks_json
+
+
+async def test_when_slack_refuses_the_replacement_the_answer_follows_the_placeholder(
+    http: httpx.AsyncClient, bot: SlackBot, slack: FakeSlackApi
+) -> None:
+    slack.fail(RESPONSE_URL_CALL, "no_original_message")  # a 400 for the replace_original post
+
+    await run_command(http, GRANT_QUESTION, slack.response_url("ask"))
+    await bot.drain()
+
+    refused, posted = slack.calls_to(RESPONSE_URL_CALL)
+    assert refused.body["replace_original"] is True and refused.status == 400
+    assert posted.delivered and posted.body["replace_original"] is False
+    assert "800万円" in posted.blocks_json
+
+
+async def test_status_and_calc_replace_nothing(
+    http: httpx.AsyncClient, bot: SlackBot, slack: FakeSlackApi
+) -> None:
+    await run_command(http, "status", slack.response_url("status"))
+    await run_command(http, f"calc {ZERO} category=1 eligible_cost=8000万円", slack.response_url("calc"))
+    await bot.drain()
+
+    assert all(c.body["replace_original"] is False for c in slack.calls_to(RESPONSE_URL_CALL))
 
 
 async def test_sharing_posts_the_same_answer_to_the_channel_and_its_thread_continues(
@@ -178,6 +222,8 @@ async def test_help_is_the_immediate_answer(
 
     shown = json.dumps(response.json(), ensure_ascii=False)
     assert "使い方" in shown and "/hojokin calc" in shown and "/hojokin status" in shown
+    assert f"<@{BOT_USER_ID}>" in shown  # the real mention, built from the id Slack gave
+    assert "&lt;@" not in shown and "@アドバイザー" not in shown
     assert slack.message_calls() == []
 
 

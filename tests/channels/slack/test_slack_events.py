@@ -147,6 +147,7 @@ async def test_a_direct_message_is_answered_in_its_thread(
     assert post.body["channel"] == DM_CHANNEL and post.body["thread_ts"] == ts
     assert "800万円" in post.blocks_json
     assert deps.store.find_session_by_key(f"{DM_CHANNEL}:{ts}") is not None
+    assert slack.reactions == [(DM_CHANNEL, ts, "eyes")]  # 👀 on the DM too
 
 
 async def test_bot_messages_and_the_bots_own_messages_are_ignored(
@@ -175,6 +176,8 @@ async def test_a_mention_without_a_question_gets_the_usage(
     [post] = slack.calls_to("chat.postMessage")
     assert post.body["thread_ts"] == ts
     assert "使い方" in post.blocks_json and "/hojokin" in post.blocks_json
+    assert f"<@{BOT_USER_ID}> をメンションして" in post.blocks_json  # a real mention of the bot
+    assert slack.calls_to("reactions.add") == []  # the usage comes at once: no 👀
 
 
 async def test_an_advisor_error_becomes_a_japanese_message_in_the_thread(
@@ -235,3 +238,39 @@ async def test_the_advisor_runs_off_the_event_loop(
     gate.set()
     await bot.drain()
     assert len(slack.calls_to("chat.postMessage")) == 1
+
+
+async def test_a_question_gets_eyes_within_a_second_while_the_advisor_works(
+    http: httpx.AsyncClient, bot: SlackBot, slack: FakeSlackApi, deps: Deps
+) -> None:
+    gate = threading.Event()
+    deps.use_llm_engine(GatedEngine(deps.offline_engine, gate))
+    ts = new_ts()
+
+    await deliver(http, event_body(mention(GRANT_QUESTION, ts=ts)))
+    # 👀 arrives within a second, while the advisor is still held by the gate.
+    [reaction] = await asyncio.to_thread(slack.wait_for, "reactions.add", 1, 1.0)
+    assert (reaction.body["channel"], reaction.body["timestamp"], reaction.body["name"]) == (
+        CHANNEL,
+        ts,
+        "eyes",
+    )
+    assert reaction.delivered and slack.calls_to("chat.postMessage") == []
+    gate.set()
+    await bot.drain()
+
+    [post] = slack.calls_to("chat.postMessage")
+    assert post.seq > reaction.seq
+    assert slack.reactions == [(CHANNEL, ts, "eyes")]  # left on: nothing removes it
+
+
+async def test_the_answer_comes_even_when_the_reaction_is_refused(
+    http: httpx.AsyncClient, bot: SlackBot, slack: FakeSlackApi
+) -> None:
+    slack.fail("reactions.add", "missing_scope")  # an install without reactions:write
+
+    await deliver(http, event_body(mention(GRANT_QUESTION, ts=new_ts())))
+    await bot.drain()
+
+    [post] = slack.calls_to("chat.postMessage")
+    assert "800万円" in post.blocks_json and slack.reactions == []

@@ -5,7 +5,10 @@ Slack renders a message's top-level ``text`` and its blocks' mrkdwn: ``<!channel
 would ping people or disguise a link in front of staff. Each renderer is fed hostile strings
 wherever outside text can reach it; every ``<…>`` sequence in what it returns must be one the
 app built itself: a link to a URL the knowledge gives (the citations' URLs), or a mention of a
-Slack user id that Slack itself sent.
+Slack user id that Slack itself sent (the bot's own id in the help, a staff member's in a shared
+answer). The answers include the question line of ``/hojokin`` and the top citation's quote; the
+small messages include the help (with a valid and a hostile bot id) and the thanks repeating a
+👎 reason; the 👎 reason modal is walked like a message.
 """
 
 from __future__ import annotations
@@ -21,12 +24,13 @@ from hypothesis import strategies as st
 from bot.channels.handoff.render import render_closed, render_summary, render_user_message
 from bot.channels.handoff.summary import build_summary
 from bot.channels.slack import render
-from bot.channels.slack.render import SlackMessage
+from bot.channels.slack.render import Block, FeedbackTarget, SlackMessage
 from bot.models import Answer, Citation, ToolCall
 from bot.store.records import Message, Session
 
 KNOWN_URL = "https://www.tokyo-co2down.jp/"
 STAFF_ID = "U0STAFF01"
+BOT_ID = "U0ADVISOR"
 HOSTILE = (
     "<!channel>",
     "<!here>",
@@ -56,28 +60,30 @@ hostile_text = st.lists(
 ).map(" ".join)
 
 _ANGLE = re.compile(r"<([^<>]*)>")
+NOT_SHOWN = frozenset({"value", "action_id", "type", "block_id", "callback_id", "private_metadata"})
 
 
 def every_string(value: Any) -> Iterator[str]:
     """Every string Slack renders as mrkdwn: ``text`` and mrkdwn objects (``plain_text`` objects
-    are shown literally; button values and action ids are not shown)."""
+    are shown literally; button values, ids and a modal's private_metadata are not shown)."""
     if isinstance(value, str):
         yield value
     elif isinstance(value, dict):
         if value.get("type") == "plain_text":
             return
         for key, item in value.items():
-            if key not in ("value", "action_id", "type"):
+            if key not in NOT_SHOWN:
                 yield from every_string(item)
     elif isinstance(value, list):
         for item in value:
             yield from every_string(item)
 
 
-def assert_inert(message: SlackMessage, *, user_ids: frozenset[str] = frozenset()) -> None:
-    """Every ``<…>`` in the message (``text`` and blocks) is a link to a known URL or a mention of
-    a user id Slack sent; nothing else is live markup."""
-    for text in every_string(message.to_dict()):
+def assert_inert(message: SlackMessage | Block, *, user_ids: frozenset[str] = frozenset()) -> None:
+    """Every ``<…>`` in the message (``text`` and blocks; or a modal view) is a link to a known URL
+    or a mention of a user id Slack sent; nothing else is live markup."""
+    shown = message.to_dict() if isinstance(message, SlackMessage) else message
+    for text in every_string(shown):
         for match in _ANGLE.finditer(text):
             inner = match.group(1)
             target = inner.split("|", 1)[0]
@@ -120,6 +126,8 @@ def test_answers_on_every_surface_are_inert(text: str) -> None:
     for surface in ("thread", "ephemeral"):
         for message in render.render_answer(answer, surface):
             assert_inert(message)
+    for message in render.render_answer(answer, "ephemeral", question=text):
+        assert_inert(message)
     for message in render.render_answer(answer, "shared", shared_by=STAFF_ID, question=text):
         assert_inert(message, user_ids=frozenset({STAFF_ID}))
 
@@ -131,9 +139,27 @@ def test_small_messages_are_inert(text: str) -> None:
         render.render_error(text),
         render.render_notice(text),
         render.render_follow_up_prompt(text, reply_hint="このスレッドで回答を送ってください。"),
+        render.render_error(text, question=text),
+        render.render_thanks(text),
+        render.render_help("/hojokin", text),  # an id that is not one: no mention at all
         render_user_message(text),
     ):
         assert_inert(message)
+    assert_inert(render.render_help("/hojokin", BOT_ID), user_ids=frozenset({BOT_ID}))
+
+
+@settings(max_examples=30, deadline=None)
+@given(text=hostile_text)
+def test_the_feedback_modal_is_inert(text: str) -> None:
+    target = FeedbackTarget(session_id="S1", message_id="M1", channel=text, thread_ts=text, response_url=text)
+    view = render.render_feedback_modal(target)
+    assert_inert(view)
+    parsed = render.parse_feedback_modal(
+        {**view, "state": {"values": {"reason": {"reason": {"value": text}}}}}
+    )
+    assert parsed is not None  # the ids come back as they went out, the reason as typed
+    assert (parsed[0].session_id, parsed[0].message_id, parsed[1]) == ("S1", "M1", text.strip() or None)
+    assert_inert(render.render_thanks(parsed[1]))
 
 
 @settings(max_examples=60, deadline=None)

@@ -30,6 +30,7 @@ def test_the_scopes_are_exactly_the_ones_used() -> None:
         "groups:history",  # message.groups: staff replies in a private hand-off channel
         "groups:read",  # conversations.info of a private channel
         "im:history",  # message.im
+        "reactions:write",  # reactions.add: 👀 on a question
     }
     assert set(manifest()["oauth_config"]["scopes"]["bot"]) == expected
     assert expected == REQUIRED_SCOPES  # what `advisor slack --check` asks the token for

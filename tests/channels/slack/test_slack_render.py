@@ -15,10 +15,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from fakes.slack_api import check_message, iter_texts
+from fakes.slack_api import check_message, check_view, iter_texts
 
 from bot.channels.slack import render
-from bot.channels.slack.render import SlackMessage
+from bot.channels.slack.render import FeedbackTarget, SlackMessage
 from bot.knowledge.loader import KnowledgeBase
 from bot.models import Answer, Citation, ToolCall
 from bot.tools.grant_models import GrantResult
@@ -120,9 +120,9 @@ def check_snapshot(name: str, messages: list[SlackMessage]) -> None:
 
 @pytest.mark.parametrize("surface", ["thread", "ephemeral", "shared"])
 def test_answer_snapshots(surface: render.Surface) -> None:
-    extra = (
-        {"shared_by": "USTAFF0001", "question": "経費1,200万円ならいくら？"} if surface == "shared" else {}
-    )
+    extra: dict[str, Any] = {"question": "経費1,200万円ならいくら？"} if surface != "thread" else {}
+    if surface == "shared":
+        extra["shared_by"] = "USTAFF0001"
     check_snapshot(f"answer_{surface}", render.render_answer(sample_answer(), surface, **extra))
 
 
@@ -156,10 +156,12 @@ def test_calc_snapshot(slack_knowledge: KnowledgeBase) -> None:
 
 def test_small_message_snapshots() -> None:
     messages = [
-        render.render_help("/hojokin", "<@UBOTADVISOR>"),
+        render.render_help("/hojokin", "UBOTADVISOR"),
         render.render_error(),
         render.render_error("検索インデックスがありません。`advisor index` を実行してください"),
+        render.render_error(question="経費1,200万円ならいくら？"),
         render.render_thanks(),
+        render.render_thanks("上限額が古い <!here>"),
         render.render_shared_notice(),
         render.render_follow_up_prompt("中小企業ですか？", reply_hint="このスレッドに返信してください。"),
     ]
@@ -180,7 +182,14 @@ def test_the_answer_shows_the_amount_sources_and_buttons_once() -> None:
     assert sum(t.startswith(f"<{URL}|") for t in texts) == 2
     assert "— 事業概要 > 助成額等" not in shown  # the answer's own 出典 list is replaced by the links
     assert "*助成額*\n800万円（8,000,000円）" in texts
-    assert "*計算の内訳*" in shown  # these steps are not in the answer text
+    # The calculation shows once: the answer text has its 計算の内訳, so no second steps list.
+    assert shown.count("計算の内訳") == 1 and "*計算の内訳*\n1." not in shown
+    # The top citation's quote, under the sources; the footer has the date and no mode.
+    kinds = [b["type"] for b in message.blocks]
+    quote = message.blocks[kinds.index("context") + 1]["elements"][0]["text"]
+    assert quote == "💬 「2/3 | 1,000万円」（事業概要 &gt; 助成額等）"
+    assert "2026年1月20日時点の資料に基づく回答" in texts
+    assert "offline" not in shown
     assert message.blocks[-1]["type"] == "actions"
     ids = [e["action_id"] for e in message.blocks[-1]["elements"]]
     assert ids == [
@@ -211,6 +220,101 @@ def test_steps_already_in_the_answer_are_not_repeated() -> None:
 
     shown = json.dumps(render.render_answer(with_steps)[0].blocks, ensure_ascii=False)
     assert "*計算の内訳*\\n1." not in shown
+
+
+def test_the_steps_are_listed_when_the_answer_text_does_not_show_them() -> None:
+    answer = sample_answer(answer="区分3なら助成額は800万円です。")
+
+    shown = json.dumps(render.render_answer(answer)[0].blocks, ensure_ascii=False)
+    assert shown.count("*計算の内訳*\\n1. 申請区分: 区分3") == 1
+
+
+@pytest.mark.parametrize(
+    ("body", "shown"),
+    [
+        ("### 計算の内訳\n- 別の書き方の説明", True),  # a heading for the calculation
+        ("**計算式：**\n対象経費の2/3", True),
+        ("- **対象経費 12,000,000円 × 助成率 2/3 ＝ 8,000,000円**", True),  # copied, other markup
+        ("対象経費12,000,000円×助成率2/3=8,000,000円 です", True),  # copied, no spaces
+        ("申請区分: 区分3（助成率 2/3、助成上限額 10,000,000円）", False),  # not arithmetic
+        ("助成額は800万円です。計算方法は募集要項をご覧ください。", False),  # a sentence, no heading
+    ],
+)
+def test_whether_the_answer_text_shows_the_calculation(body: str, shown: bool) -> None:
+    steps = sample_answer().tool_calls[0].result["steps"]
+    assert render.shows_calculation(body, steps) is shown
+
+
+def test_with_two_calculations_a_heading_does_not_hide_the_other_steps() -> None:
+    answer = sample_answer()
+    other = {
+        **answer.tool_calls[0].result,
+        "category": {"id": "1", "name": "区分1", "label": "区分1"},
+        "amount_yen": 9_000_000,
+        "rate": "3/4",
+        "steps": ["対象経費 12,000,000円 × 助成率 3/4 = 9,000,000円"],
+    }
+    two = answer.model_copy(
+        update={
+            "tool_calls": [*answer.tool_calls, ToolCall(name="calculate_grant", arguments={}, result=other)]
+        }
+    )
+
+    shown = json.dumps(render.render_answer(two)[0].blocks, ensure_ascii=False)
+    assert "1. 対象経費 12,000,000円 × 助成率 3/4 = 9,000,000円" in shown  # not in the text
+    assert "1. 申請区分: 区分3" not in shown  # the first one's arithmetic is in the text
+
+
+def test_the_top_citations_quote_is_escaped_on_one_line_and_cut() -> None:
+    long_quote = "助成対象経費 <!channel> & 税抜\n\n| 区分 | 率 |" + "。説明" * 400
+    citations = [Citation(source_id="s", title="募集要項", url=URL, section="第3条", quote=long_quote)]
+    blocks = render.render_answer(sample_answer(citations=citations))[0].blocks
+    [quote] = [b for b in blocks if b["type"] == "context" and "💬" in json.dumps(b, ensure_ascii=False)]
+    text = quote["elements"][0]["text"]
+
+    assert text.startswith("💬 「助成対象経費 &lt;!channel&gt; &amp; 税抜 | 区分 | 率 |。説明")
+    assert text.endswith("…」（第3条）") and "\n" not in text
+    assert render.slack_len(text) <= render.QUOTE_SHOWN_MAX + 20
+
+
+def test_no_quote_block_without_a_quote_or_citations() -> None:
+    cited = [Citation(source_id="s", title="募集要項", url=URL, section="", quote="  ")]
+    for answer in (sample_answer(citations=cited), sample_answer(citations=[])):
+        shown = json.dumps(render.render_answer(answer)[0].blocks, ensure_ascii=False)
+        assert "💬" not in shown
+
+
+def test_the_private_answer_starts_with_the_question_and_the_thread_answer_does_not() -> None:
+    question = "<!here> 経費は？"
+    [private] = render.render_answer(sample_answer(), "ephemeral", question=question)
+    [threaded] = render.render_answer(sample_answer(), "thread", question=question)
+
+    assert private.blocks[0] == {
+        "type": "context",
+        "elements": [{"type": "mrkdwn", "text": "質問: 「&lt;!here&gt; 経費は？」"}],
+    }
+    assert "質問:" not in json.dumps(threaded.blocks, ensure_ascii=False)  # the thread shows it
+
+
+def test_the_help_mentions_the_bot_only_with_a_real_user_id() -> None:
+    def shown(bot_user_id: str | None) -> str:
+        return json.dumps(render.render_help("/hojokin", bot_user_id).blocks, ensure_ascii=False)
+
+    assert "<@UBOTADVISOR> をメンションして" in shown("UBOTADVISOR")
+    for invalid in (None, "", "<@UBOT>", "UBOT|x", "ubot", "UBOT> <!channel"):
+        assert "@アドバイザー をメンションして" in shown(invalid) and "<@" not in shown(invalid)
+
+
+def test_the_feedback_modal_fits_slacks_view_limits_and_round_trips() -> None:
+    target = FeedbackTarget("S1", "M1", channel="C0SUPPORT", thread_ts="1.2", response_url="https://hooks/x")
+    view = render.render_feedback_modal(target)
+    assert check_view(view) is None
+    assert len(view["title"]["text"]) <= 24
+
+    submitted = {**view, "state": {"values": {"reason": {"reason": {"value": "  古い情報 "}}}}}
+    assert render.parse_feedback_modal(submitted) == (target, "古い情報")
+    assert render.parse_feedback_modal({**view, "private_metadata": "not json"}) is None
+    assert render.parse_feedback_modal({**view, "callback_id": "other"}) is None
 
 
 def test_an_answer_without_ids_has_no_buttons() -> None:
