@@ -107,7 +107,7 @@ class Catalogue:
         return named or ids
 
 
-@functools.lru_cache(maxsize=32768)
+@functools.lru_cache(maxsize=16384)
 def _mentions(catalogue: Catalogue, text: str) -> tuple[Mention, ...]:
     return catalogue._find(text)
 

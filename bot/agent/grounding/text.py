@@ -138,7 +138,7 @@ def units(text: str) -> list[Unit]:
     return found
 
 
-@functools.lru_cache(maxsize=32768)
+@functools.lru_cache(maxsize=8192)
 def analyse(text: str, category_names: frozenset[str] = frozenset()) -> tuple[Placed, ...]:
     """Every figure of ``text`` placed in its unit (cached: tool results and passages recur)."""
     placed: list[Placed] = []
@@ -147,7 +147,7 @@ def analyse(text: str, category_names: frozenset[str] = frozenset()) -> tuple[Pl
     return tuple(placed)
 
 
-@functools.lru_cache(maxsize=32768)
+@functools.lru_cache(maxsize=16384)
 def place_unit(unit: Unit, category_names: frozenset[str]) -> tuple[Placed, ...]:
     """The figures of one unit's body, each with its field and category (cached)."""
     if not MAY_HAVE_FIGURE.search(unit.body):
