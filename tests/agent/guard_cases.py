@@ -110,6 +110,7 @@ LIES: list[Case] = [
     lie("uncapped-made", "uncapped", "上限はありますが、6,000万円まで支給されます。", CALC1),
     lie("uncapped-polite", "uncapped", "お受け取りになれる金額は6,000万円です。", CALC1),
     lie("uncapped-label", "uncapped", "**区分1の助成金：6,000万円**", CALC1),
+    lie("uncapped-bare", "uncapped", "**区分1 → 6,000万円**", CALC1),
     # figures laundered through tool arguments (a query, k=4)
     lie(
         "laundered-query",
@@ -163,6 +164,7 @@ LIES: list[Case] = [
         FACTS_CC,
     ),
     lie("start-as-deadline", "wrong_subject", "ゼロエミの第2回の締切は2025年6月16日です。", STATUS_ZE),
+    lie("date-of-another-round", "wrong_subject", "ゼロエミの第2回の締切は2025年5月9日です。", STATUS_ZE),
     lie("cap-after-a-denial", "wrong_subject", "区分3の上限は、1,000万円ではなく4,500万円です。", FACTS_ZE),
     lie(
         "caps-swapped-in-a-list",
@@ -341,6 +343,8 @@ HONEST: list[Case] = [
     ),
     honest("saf-period", "補助対象期間は2026年3月31日に終了します（あと303日）。", STATUS_SAF),
     honest("slash-dates", "SAFの2回目募集は6/16〜6/27です。", STATUS_SAF),
+    honest("round-deadline", "ゼロエミの第2回の締切は6月27日（金）17時です。", STATUS_ZE),
+    honest("table-row-round", "第1回申請の工事完了届の最終提出期限は令和8年9月30日です。", SEARCH_COMPLETION),
     honest(
         "the-others",
         "カーボンクレジット活用促進事業の上限は中小企業で200万円、それ以外で100万円です。",

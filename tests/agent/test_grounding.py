@@ -223,3 +223,30 @@ def test_rejections_are_counted() -> None:
     after = guard_counts()
     assert after["action:llm_replaced"] == before.get("action:llm_replaced", 0) + 1
     assert after["reason:wrong_category"] == before.get("reason:wrong_category", 0) + 1
+
+
+def test_a_date_of_another_round_is_rejected() -> None:
+    status = ToolCall(
+        name="application_status",
+        arguments={"programme_id": "tokyo-zero-emission-energy-saving"},
+        result={
+            "programme_id": "tokyo-zero-emission-energy-saving",
+            "windows": [
+                {"round": 1, "start": "2025-04-23", "end": "2025-05-09"},
+                {"round": 2, "start": "2025-06-16", "end": "2025-06-27"},
+            ],
+        },
+    )
+    assert check_grounding(EngineReply(answer="第2回の締切は6月27日です。", tool_calls=[status]), AS_OF).ok
+    lie = EngineReply(answer="第2回の締切は2025年5月9日です。", tool_calls=[status])
+    assert reasons(check_grounding(lie, AS_OF)) == [("2025年5月9日", "wrong_round")]
+    start = EngineReply(answer="第2回の締切は2025年6月16日です。", tool_calls=[status])
+    assert reasons(check_grounding(start, AS_OF)) == [("2025年6月16日", "wrong_field")]
+
+
+def test_a_calculation_step_must_be_shown_as_one() -> None:
+    call = CALL.model_copy(update={"result": {**CALL.result, "steps": ["80,000,000円 × 3/4 = 60,000,000円"]}})
+    shown = "8,000万円の3/4は6,000万円ですが、上限の4,500万円が助成額です。"
+    assert check_grounding(EngineReply(answer=shown, tool_calls=[call]), AS_OF).ok
+    bare = EngineReply(answer="**区分1 → 6,000万円**", tool_calls=[call])
+    assert reasons(check_grounding(bare, AS_OF)) == [("6,000万円", "intermediate")]

@@ -5,7 +5,8 @@
   heading, the previous sentence), else the answer's programmes (its tool calls), else the
   programmes the user's question names; None when nothing names one. A fiscal year in the
   sentence (「令和8年度の…」) narrows a programme to that edition.
-* category — 「区分3」 or a category name in the sentence (see :mod:`bot.agent.grounding.text`).
+* category — 「区分3」 or a category name in the sentence (see :mod:`bot.agent.grounding.text`);
+  for a date, the application round (「第2回の締切は…」).
 * field — from the words around the figure, wherever they stand in the sentence.
 
 A yen figure whose field is *amount* states the grant (「助成額は…」, 「…が受け取れます」) unless
@@ -38,6 +39,7 @@ class Claim:
     sentence: str
     programmes: frozenset[str] | None  # None: the answer names no programme for it
     category: str | None
+    round: int | None  # the application round named for a date (「第2回の締切は…」)
     field: str | None
     strong: bool
     grant: bool  # states the grant amount
@@ -77,6 +79,7 @@ def _claim(item: Placed, programmes: frozenset[str] | None, catalogue: Catalogue
         sentence=text,
         programmes=programmes,
         category=_category_id(item.category, programmes, catalogue),
+        round=item.round,
         field=item.field,
         strong=item.strong,
         grant=grant,

@@ -7,7 +7,8 @@ is about, nothing more.
 
 Each piece carries its subject: the programme (edition id; None for a document that is about no
 programme, such as a law), the category (from the result's ``category``, the category item it
-sits in, or 「区分N」 written next to it) and the field — from the JSON key (``cap_yen`` → cap,
+sits in, or 「区分N」 written next to it), for a date the application round (``round`` of its
+window, or 「第N回」 written before it) and the field — from the JSON key (``cap_yen`` → cap,
 ``amount_yen`` → amount, ``eligible_cost_yen`` → cost, ``end`` → deadline, ``days_left`` →
 duration) or, for text, from the words around it (:mod:`bot.agent.grounding.text`). A
 calculator's ``amount_yen`` is a *grant* only when the category's conditions are not known to
@@ -27,7 +28,7 @@ from typing import Any
 from bot.agent.base import EngineReply
 from bot.agent.grounding.catalogue import Catalogue
 from bot.agent.grounding.text import analyse
-from bot.tools.figures import Figure, FigureKind, FigureValue
+from bot.tools.figures import FigureKind, FigureValue
 
 Key = tuple[str, object]
 _DATE_KEYS = {"start": "start", "end": "deadline", "date": "deadline"}
@@ -44,6 +45,7 @@ class Evidence:
     programme: str | None = None
     category: str | None = None
     field: str | None = None
+    round: int | None = None  # the application round a date belongs to (第2回)
     grant: bool = False  # a calculator's amount for a category not known to fail its conditions
     failed: bool = False  # a calculator's amount for a category whose conditions are not met
     origin: str = ""
@@ -53,6 +55,7 @@ class Evidence:
 class _Context:
     programme: str | None = None
     category: str | None = None
+    round: int | None = None
     grant: bool = False
     failed: bool = False
     costs: bool = False
@@ -188,7 +191,10 @@ def _dict_context(node: dict[str, Any], ctx: _Context, key: str, catalogue: Cata
         status == "calculated" or status in ("met", "unknown") or "best_amount_yen" in node
     ) and not failed
     starts = node.get("kind") == "window_start"
-    return replace(ctx, programme=programme, category=category, grant=grant, failed=failed, starts=starts)
+    round_ = node.get("round") if isinstance(node.get("round"), int) else ctx.round
+    return replace(
+        ctx, programme=programme, category=category, round=round_, grant=grant, failed=failed, starts=starts
+    )
 
 
 def _add_int(key: str, value: int, ctx: _Context, out: EvidenceSet) -> None:
@@ -224,7 +230,8 @@ def _add_string(key: str, value: str, ctx: _Context, out: EvidenceSet, catalogue
         with contextlib.suppress(ValueError):
             day = dt.date.fromisoformat(value)
             field = "start" if key == "date" and ctx.starts else _DATE_KEYS.get(key)
-            out.add(Evidence("date", day, ctx.programme, ctx.category, field, origin=f"{ctx.origin}.{key}"))
+            origin = f"{ctx.origin}.{key}"
+            out.add(Evidence("date", day, ctx.programme, ctx.category, field, ctx.round, origin=origin))
             return
     _add_text(value, ctx, key, out, catalogue)
 
@@ -238,11 +245,9 @@ def _add_text(text: str, ctx: _Context, key: str | None, out: EvidenceSet, catal
         if placed.category is not None:
             known = info.category(placed.category) if info else None
             category = known.id if known else placed.category
-        out.add(_from_figure(placed.figure, ctx, category, placed.field, key))
-
-
-def _from_figure(
-    figure: Figure, ctx: _Context, category: str | None, field: str | None, key: str | None
-) -> Evidence:
-    origin = f"{ctx.origin}.{key}" if key else ctx.origin
-    return Evidence(figure.kind, figure.value, ctx.programme, category, field, origin=origin)
+        round_ = placed.round if placed.round is not None else ctx.round
+        origin = f"{ctx.origin}.{key}" if key else ctx.origin
+        figure = placed.figure
+        out.add(
+            Evidence(figure.kind, figure.value, ctx.programme, category, placed.field, round_, origin=origin)
+        )

@@ -7,7 +7,7 @@ for 6,666,666円 rounded to 万円; 12月25日 for 2026-12-25) and is about
 * the programme the sentence attaches it to (evidence from a document about no programme, such
   as a law, and the as-of date are about every programme);
 * its category, when the sentence names one — evidence without a category counts unless other
-  evidence gives that value to another category;
+  evidence gives that value to another category; likewise the application round of a date;
 * a compatible field (a cap is grounded by a cap, not by a cost or a subtotal);
 * and, for a yen amount stated as the grant, a calculator's amount for a category whose
   conditions are not known to fail (unless the sentence itself says they are not met).
@@ -15,7 +15,8 @@ for 6,666,666円 rounded to 万円; 12月25日 for 2026-12-25) and is about
 Independently, a cap or a rate stated with a definite word (上限, 助成率) for a programme whose
 categories are known must be one of those categories' caps or rates (of the category named).
 
-A denied figure (「6,000万円ではなく」) needs only to appear somewhere in the evidence.
+A denied figure (「6,000万円ではなく」) needs only to appear somewhere in the evidence; a figure only a
+calculation step states (cost × rate before the cap) must be presented as one (=, ×, 3/4 …).
 Every rejected figure is logged with its reason and counted in :data:`GUARD_COUNTS`.
 """
 
@@ -23,6 +24,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import re
 import threading
 from collections import Counter
 from collections.abc import Iterable, Sequence
@@ -42,12 +44,15 @@ REASONS = {
     "not_in_evidence": "no tool result or cited passage states this figure",
     "wrong_programme": "the evidence states this figure for another programme",
     "wrong_category": "the evidence states this figure for another category",
+    "wrong_round": "the evidence states this date for another application round",
     "wrong_field": "the evidence states this figure as something else (e.g. a cost, not a cap)",
+    "intermediate": "only a calculation step (cost × rate before the cap) states it; the sentence does not",
     "not_a_grant": "stated as the grant, but no calculator returned it as the grant",
     "conditions_not_met": "a calculator amount for a category whose conditions are not met",
     "contradicts_facts": "contradicts the programme's rate or cap for that category",
 }
 _COMPATIBLE = {"subtotal": None}  # a subtotal (cost × rate = …) may restate any computed value
+ARITHMETIC = re.compile(r"[×=＝]|掛け|乗じ|計算|\d\s*/\s*\d|分の|割|%|％")
 GUARD_COUNTS: Counter[str] = Counter()
 """What the guard did since start: ``reason:<reason>`` per rejected figure and
 ``action:<action>`` per answer (``llm_replaced``, ``offline_lines_removed``). Read it with
@@ -135,8 +140,16 @@ def judge(claim: Claim, evidence: EvidenceSet, catalogue: Catalogue) -> str | No
     pool = [e for e in pool if _same_category(claim, e, pool)]
     if not pool:
         return "wrong_category"
+    pool = [e for e in pool if _same_round(claim, e, pool)]
+    if not pool:
+        return "wrong_round"
     if not claim.grant:
-        return None if any(compatible(claim.field, e.field) for e in pool) else "wrong_field"
+        pool = [e for e in pool if compatible(claim.field, e.field)]
+        if not pool:
+            return "wrong_field"
+        if all(e.field == "subtotal" for e in pool) and not _shows_arithmetic(claim):
+            return "intermediate"
+        return None
     if any(e.grant for e in pool):
         return None
     failed = any(e.failed for e in pool)
@@ -154,6 +167,17 @@ def _same_category(claim: Claim, item: Evidence, pool: Sequence[Evidence]) -> bo
         other.category not in (None, claim.category) and compatible(claim.field, other.field)
         for other in pool
     )
+
+
+def _shows_arithmetic(claim: Claim) -> bool:
+    """The sentence presents the figure as a step of a calculation (=, ×, 3/4, 計算)."""
+    return claim.field == "subtotal" or ARITHMETIC.search(claim.sentence) is not None
+
+
+def _same_round(claim: Claim, item: Evidence, pool: Sequence[Evidence]) -> bool:
+    if claim.round is None or item.round == claim.round:
+        return True
+    return item.round is None and not any(other.round not in (None, claim.round) for other in pool)
 
 
 def compatible(claimed: str | None, stated: str | None) -> bool:

@@ -109,6 +109,7 @@ class Placed:
     field: str | None
     strong: bool  # the field word is a definite one (助成率, 上限): facts can veto the figure
     category: str | None  # 区分N → "N", or a category name as written
+    round: int | None  # 第N回 named for a date: the application round it belongs to
     unit: Unit
     instruction: bool  # the unit tells a reader what to answer: its figures are not facts
 
@@ -160,6 +161,7 @@ def place_unit(unit: Unit, category_names: frozenset[str]) -> tuple[Placed, ...]
         return ()
     words = [w for w in _words(full) if not any(w.start < f.end and f.start < w.end for f in figures)]
     mentions = category_mentions(full, category_names)
+    rounds = [(f.start, f.end, str(f.value)) for f in figures if f.kind == "round"]
     instruction = INSTRUCTION.search(full) is not None
     placed: list[Placed] = []
     fields: dict[int, tuple[str | None, bool]] = {}
@@ -174,7 +176,11 @@ def place_unit(unit: Unit, category_names: frozenset[str]) -> tuple[Placed, ...]
                 if f is not figure and GROUPS.get(f.kind, f.kind) == GROUPS.get(figure.kind, figure.kind)
             ]
             category = nearest_mention(full, figure, mentions, same)
-            placed.append(Placed(figure, field, strong, category, unit, instruction))
+            dated = GROUPS.get(figure.kind) == "calendar"
+            round_ = nearest_mention(full, figure, rounds, same) if dated else None
+            placed.append(
+                Placed(figure, field, strong, category, int(round_) if round_ else None, unit, instruction)
+            )
     return tuple(placed)
 
 
