@@ -3,7 +3,9 @@
 A turn: validate the message, load the session's history and collected facts, let the
 configured engine answer (the LLM agent when one is configured, else the offline engine; the
 offline engine also takes over when the LLM fails or times out), check that every figure in
-the answer is grounded in a tool result or a cited passage, store the turn atomically and
+the answer is grounded in a tool result or a cited passage about the same subject
+(``bot.agent.grounding``; what it rejects is logged and counted in
+``bot.agent.grounding.guard_counts()``), store the turn atomically and
 return the typed ``Answer`` that the CLI, the web API and Slack render.
 """
 
@@ -15,7 +17,7 @@ from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from bot.agent.base import Engine, EngineReply, HistoryMessage, TurnContext
-from bot.agent.grounding import check_grounding, remove_ungrounded_lines
+from bot.agent.grounding import check_grounding, count, remove_ungrounded_lines
 from bot.agent.toolkit import EventSink, Toolkit
 from bot.errors import AdvisorError, InputError
 from bot.models import Answer
@@ -110,14 +112,15 @@ def respond(ctx: TurnContext, deps: Deps, on_event: EventSink | None = None) -> 
         except AdvisorError as exc:
             log.warning("LLM engine failed, answering offline: %s", exc.message_en)
         else:
-            report = check_grounding(reply, ctx.as_of)
+            report = check_grounding(reply, ctx.as_of, deps.knowledge, ctx.message)
             if report.ok:
                 return reply, llm.mode
+            count(report, "llm_replaced")
             log.warning(
                 "LLM answer had ungrounded figures %s; replaced by the offline answer",
-                [f.text for f in report.ungrounded],
+                [f"{f.figure.text} ({f.reason})" for f in report.findings],
             )
-    return guard_offline(run_engine(offline, ctx, deps, on_event), ctx.as_of), OFFLINE_MODE
+    return guard_offline(run_engine(offline, ctx, deps, on_event), ctx, deps), OFFLINE_MODE
 
 
 def run_engine(
@@ -127,9 +130,10 @@ def run_engine(
     return engine.respond(ctx, Toolkit(deps, ctx.as_of, on_event))
 
 
-def guard_offline(reply: EngineReply, as_of: dt.date) -> EngineReply:
+def guard_offline(reply: EngineReply, ctx: TurnContext, deps: Deps) -> EngineReply:
     """The offline engine's answers are template-built; should a figure still be ungrounded, drop its line."""
-    report = check_grounding(reply, as_of)
+    report = check_grounding(reply, ctx.as_of, deps.knowledge, ctx.message)
     if report.ok:
         return reply
+    count(report, "offline_lines_removed")
     return reply.model_copy(update={"answer": remove_ungrounded_lines(reply.answer, report.ungrounded)})

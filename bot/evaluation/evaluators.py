@@ -267,8 +267,13 @@ class Groundedness:
     name = "grounded"
 
     def evaluate(self, case: Case, turn: Turn, answer: Answer, context: EvalContext) -> list[Check]:
-        reply = EngineReply(answer=answer.answer, citations=answer.citations, tool_calls=answer.tool_calls)
-        report = check_grounding(reply, answer.as_of)
+        reply = EngineReply(
+            answer=answer.answer,
+            programmes=answer.programmes,
+            citations=answer.citations,
+            tool_calls=answer.tool_calls,
+        )
+        report = check_grounding(reply, answer.as_of, context.knowledge, turn.user)
         if report.ungrounded:
             texts = [f.text for f in report.ungrounded]
             return [Check(name=self.name, passed=False, reason=f"ungrounded figures {texts}")]

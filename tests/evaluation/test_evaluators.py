@@ -269,9 +269,12 @@ def test_no_gold_citations_no_citation_checks(ctx: EvalContext) -> None:
 
 # --- groundedness ----------------------------------------------------------------------------
 
+# the guard reads results only (arguments are never evidence) and a grant needs a calculated status
+GRANT_RESULT = {"programme_id": ZE, "status": "calculated", "amount_yen": 8_000_000, "rate": "2/3"}
+
 
 def test_a_figure_from_a_tool_result_is_grounded(ctx: EvalContext) -> None:
-    call = ToolCall(name="calculate_grant", arguments={"rate": "2/3"}, result={"amount_yen": 8_000_000})
+    call = ToolCall(name="calculate_grant", arguments={"programme_id": ZE}, result=GRANT_RESULT)
     answer = make_answer("助成額は800万円（助成率2/3）です。", tool_calls=[call])
     check = only(run(Groundedness(), {}, answer, ctx))
     assert check.passed and check.name == "grounded"
@@ -393,7 +396,7 @@ def test_evaluate_turn_runs_every_applicable_evaluator(ctx: EvalContext) -> None
         "citations": [GOLD.model_dump()],
         "follow_up": False,
     }
-    call = ToolCall(name="calculate_grant", arguments={"rate": "2/3"}, result={"amount_yen": 8_000_000})
+    call = ToolCall(name="calculate_grant", arguments={"programme_id": ZE}, result=GRANT_RESULT)
     answer = make_answer(
         "助成額は800万円（2/3）です。",
         programmes=[ZE],
