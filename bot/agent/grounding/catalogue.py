@@ -1,8 +1,9 @@
 """What the guard knows about programmes: how texts name them, their categories, their documents.
 
 Built once per knowledge base (:func:`catalogue_for`). A programme is named by its official
-name, an alias, its short name, or a distinctive token of those (「SAF」 of 「SAF活用促進」,
-「ゼロエミ」 of 「ゼロエミ省エネ」) that no other programme's name, aliases or summary contains.
+name, an alias, its short name, or a distinctive token of those (a Latin acronym or a katakana
+run of an alias, e.g. 「XYZ」 of 「XYZ活用促進」) that no other programme's name, aliases or
+summary contains.
 Editions of one programme share their names: a mention stands for all of them, narrowed to
 one when the sentence names its fiscal year (「令和8年度の…」).
 
