@@ -2,9 +2,26 @@
 
 Programmes: the official name or an alias (strong), then the topic words each programme file
 lists in its ``vocabulary`` (knowledge/programmes/*.yaml); retrieval is the engine's fallback.
-Intents: keyword rules over the NFKC-normalised, lower-cased message; several intents may
-match (「いくら？いつまで？」).
-Everything here is pure and deterministic.
+
+Intents come from two inputs:
+
+* keyword rules over the NFKC-normalised, lower-cased Japanese message — exact signals where
+  they fire (「締切」, 「いくら」); several intents may match (「いくら？いつまで？」);
+* the semantic router (:mod:`bot.agent.offline.router`), which reads the intent from the
+  nearest example utterances of ``knowledge/intents.yaml`` — in Japanese and English.
+
+They combine so that an exact signal is never overruled by a guess: a specific rule wins
+outright (the router is not consulted); the router decides where no rule fires, or where only
+the weak overview rule did (「教えて」, 「について」) and the router reads something else with
+confidence, or reads chatter in a message with no domain word (「おすすめの本を教えて」). An
+English message is read by the router alone (the rules are Japanese). When no rule fires and
+the router is not confident, the detection is :attr:`Detection.unclear`: the engine asks one
+clarifying question rather than guessing — unless the (Japanese) message is
+:attr:`Detection.specific`, with enough content words for the documents to answer it
+(「業者から『実質0円』と営業が来たけど大丈夫？」). Programme names are masked (「この制度」) before
+routing: what is asked does not depend on which programme it is asked about.
+
+Everything here is deterministic; :func:`detect` is pure given the router.
 """
 
 from __future__ import annotations
@@ -13,26 +30,11 @@ import re
 import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Literal
 
 from bot.agent.matching import mentioned_programmes
+from bot.agent.offline.router import IntentRouter, Routing, language
+from bot.knowledge.intents import Intent, Language
 from bot.knowledge.models import Programme
-
-Intent = Literal[
-    "amount",
-    "comparison",
-    "rate_cap",
-    "eligible_costs",
-    "eligibility",
-    "deadline",
-    "how_to_apply",
-    "contact",
-    "overview",
-    "find",
-    "greeting",
-    "out_of_scope",
-    "general",
-]
 
 NAME_WEIGHT = 10
 KEYWORD_WEIGHT = 2
@@ -99,6 +101,12 @@ _INTENT_RULES: tuple[tuple[Intent, str], ...] = (
     ),
 )
 _INTENT_PATTERNS = tuple((intent, re.compile(pattern)) for intent, pattern in _INTENT_RULES)
+WEAK_RULES: frozenset[Intent] = frozenset({"overview"})  # 「教えて」「について」: a hint, not a signal
+NOT_DOMAIN: frozenset[Intent] = frozenset({"out_of_scope", "greeting"})
+PROGRAMME_PLACEHOLDER = "この制度"
+# Words of two or more kanji, katakana or Latin letters: what the documents can be searched for.
+_CONTENT_WORD = re.compile(r"[一-龥々〆]{2,}|[ァ-ヶー]{2,}|[a-z][a-z0-9\-]+")
+SPECIFIC_WORDS = 3  # distinct content words from which an unclear Japanese message is searched
 
 _FIND = re.compile(
     r"(どの|どんな|おすすめ|オススメ|使える|合う|該当する|利用できる|ある)(の)?(補助金|助成金|制度|支援策|支援制度|補助|助成)|"
@@ -153,7 +161,7 @@ class Detection:
 
     programmes: list[str]
     named: list[str]
-    intents: list[Intent]
+    intents: list[Intent]  # from the rules (exact), or what the weak rule gave way to: empty
     in_domain: bool
     off_topic: bool
     injection: bool
@@ -162,6 +170,11 @@ class Detection:
     capabilities: bool
     elsewhere: bool
     creative: bool
+    language: Language = "ja"
+    routing: Routing | None = None  # the router's reading, when it was consulted
+    routed: Intent | None = None  # the router's confident reading, where no rule decides
+    unclear: bool = False  # no rule fired and the router is not confident: ask, do not guess
+    specific: bool = False  # Japanese with enough content words to answer from the documents
 
 
 def topic_words(programme: Programme) -> list[tuple[str, int]]:
@@ -199,17 +212,70 @@ def detect_intents(text: str) -> list[Intent]:
     return [intent for intent, pattern in _INTENT_PATTERNS if pattern.search(norm)]
 
 
-def detect(programmes: Mapping[str, Programme], text: str) -> Detection:
-    """Programmes and intents of one message, with the scope flags."""
+def mask_programmes(programmes: Mapping[str, Programme], text: str) -> str:
+    """The message with every programme name and alias replaced by 「この制度」 (NFKC)."""
+    names = {normalise(n) for p in programmes.values() for n in (p.name.value, *p.aliases) if n}
+    masked = unicodedata.normalize("NFKC", text)
+    for name in sorted(names, key=lambda n: (-len(n), n)):
+        masked = re.sub(re.escape(name), PROGRAMME_PLACEHOLDER, masked, flags=re.IGNORECASE)
+    return masked
+
+
+@dataclass(frozen=True)
+class _Reading:
+    intents: list[Intent]
+    routing: Routing | None = None
+    routed: Intent | None = None
+    unclear: bool = False
+
+
+def _read_intents(
+    programmes: Mapping[str, Programme],
+    text: str,
+    lang: Language,
+    router: IntentRouter | None,
+    domain_words: bool,
+) -> _Reading:
+    """Combine the keyword rules and the router (see the module docstring)."""
+    rules = detect_intents(text) if lang == "ja" else []
+    if router is None or not set(rules) <= WEAK_RULES:
+        return _Reading(rules)
+    routing = router.route(mask_programmes(programmes, text))
+    if rules:  # only the weak rule fired: it gives way to a confident reading, or to chatter
+        chatter = routing.best == "out_of_scope" and not domain_words  # 「おすすめの本を教えて」
+        if chatter or (routing.confident and routing.best not in rules):
+            routed = routing.best if routing.confident else None
+            return _Reading([], routing, routed, unclear=routed is None)
+        return _Reading(rules, routing)
+    if routing.confident:
+        return _Reading([], routing, routing.best)
+    return _Reading([], routing, unclear=True)
+
+
+def detect(programmes: Mapping[str, Programme], text: str, router: IntentRouter | None = None) -> Detection:
+    """Programmes and intents of one message, with the scope flags; ``router`` (optional) reads
+    the intent where the keyword rules do not decide it (see the module docstring)."""
     norm = normalise(text).strip()
     ranked, named = detect_programmes(programmes, text)
-    intents = detect_intents(text)
-    in_domain = bool(ranked) or bool(_DOMAIN.search(norm))
+    lang = language(text)
+    domain_words = bool(ranked) or bool(_DOMAIN.search(norm))
+    reading = _read_intents(programmes, text, lang, router, domain_words)
+    routing = reading.routing
+    # An English question has none of the (Japanese) domain words: there the router's reading
+    # says whether it is about grants — unless it reads chatter or a greeting, or chatter is a
+    # close second.
+    routed_domain = (
+        lang == "en"
+        and routing is not None
+        and routing.best not in NOT_DOMAIN
+        and (routing.confident or routing.runner_up != "out_of_scope")
+    )
+    in_domain = domain_words or routed_domain
     greeting = bool(_GREETING.match(norm)) or (bool(_THANKS.search(norm)) and len(norm) <= 20)
     return Detection(
         programmes=ranked,
         named=named,
-        intents=intents,
+        intents=reading.intents,
         in_domain=in_domain,
         off_topic=bool(_OFF_TOPIC.search(norm)),
         injection=bool(_INJECTION.search(norm)),
@@ -218,4 +284,9 @@ def detect(programmes: Mapping[str, Programme], text: str) -> Detection:
         capabilities=bool(_CAPABILITIES.search(norm)),
         elsewhere=bool(_ELSEWHERE.search(norm)) and not ranked,
         creative=bool(_CREATIVE.search(norm)),
+        language=lang,
+        routing=routing,
+        routed=reading.routed,
+        unclear=reading.unclear,
+        specific=lang == "ja" and len(set(_CONTENT_WORD.findall(norm))) >= SPECIFIC_WORDS,
     )
