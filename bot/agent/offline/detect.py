@@ -18,7 +18,10 @@ English message is read by the router alone (the rules are Japanese). When no ru
 the router is not confident, the detection is :attr:`Detection.unclear`: the engine asks one
 clarifying question rather than guessing — unless the (Japanese) message is
 :attr:`Detection.specific`, with enough content words for the documents to answer it
-(「業者から『実質0円』と営業が来たけど大丈夫？」). Programme names are masked (「この制度」) before
+(「業者から『実質0円』と営業が来たけど大丈夫？」). The router is consulted only where its reading
+can matter, and a Japanese message no rule decides is routed on first use of the reading: a
+turn that the facts it states or the pending question decide (「30トンです」) never pays for
+the embedding. Programme names are masked (「この制度」) before
 routing: what is asked does not depend on which programme it is asked about.
 
 Everything here is deterministic; :func:`detect` is pure given the router.
@@ -28,8 +31,8 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Mapping
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 
 from bot.agent.matching import mentioned_programmes
 from bot.agent.offline.router import IntentRouter, Routing, language
@@ -156,6 +159,33 @@ def normalise(text: str) -> str:
 
 
 @dataclass(frozen=True)
+class _Reading:
+    """What the rules and the router make of a message's intent."""
+
+    intents: list[Intent]
+    routing: Routing | None = None
+    routed: Intent | None = None
+    unclear: bool = False
+
+
+class _Deferred:
+    """The router's reading of a Japanese message no rule decides, made on first use: a turn the
+    stated facts or the pending question decide never pays for the embedding."""
+
+    def __init__(self, read: Callable[[], _Reading]) -> None:
+        self._read = read
+        self._reading: _Reading | None = None
+
+    def get(self) -> _Reading:
+        if self._reading is None:
+            self._reading = self._read()
+        return self._reading
+
+
+_RULES_ONLY = _Reading([])
+
+
+@dataclass(frozen=True)
 class Detection:
     """The programmes named in a message (best first) and the intents it expresses."""
 
@@ -171,10 +201,26 @@ class Detection:
     elsewhere: bool
     creative: bool
     language: Language = "ja"
-    routing: Routing | None = None  # the router's reading, when it was consulted
-    routed: Intent | None = None  # the router's confident reading, where no rule decides
-    unclear: bool = False  # no rule fired and the router is not confident: ask, do not guess
     specific: bool = False  # Japanese with enough content words to answer from the documents
+    reading: _Reading | _Deferred = field(default=_RULES_ONLY, repr=False, compare=False)
+
+    @property
+    def routing(self) -> Routing | None:
+        """The router's reading (None when the rules decided, or there is no router)."""
+        return self._reading().routing
+
+    @property
+    def routed(self) -> Intent | None:
+        """The router's confident reading, where no rule decides."""
+        return self._reading().routed
+
+    @property
+    def unclear(self) -> bool:
+        """No rule fired and the router is not confident: ask, do not guess."""
+        return self._reading().unclear
+
+    def _reading(self) -> _Reading:
+        return self.reading.get() if isinstance(self.reading, _Deferred) else self.reading
 
 
 def topic_words(programme: Programme) -> list[tuple[str, int]]:
@@ -221,32 +267,34 @@ def mask_programmes(programmes: Mapping[str, Programme], text: str) -> str:
     return masked
 
 
-@dataclass(frozen=True)
-class _Reading:
-    intents: list[Intent]
-    routing: Routing | None = None
-    routed: Intent | None = None
-    unclear: bool = False
-
-
 def _read_intents(
     programmes: Mapping[str, Programme],
     text: str,
     lang: Language,
     router: IntentRouter | None,
     domain_words: bool,
-) -> _Reading:
+) -> _Reading | _Deferred:
     """Combine the keyword rules and the router (see the module docstring)."""
     rules = detect_intents(text) if lang == "ja" else []
     if router is None or not set(rules) <= WEAK_RULES:
         return _Reading(rules)
-    routing = router.route(mask_programmes(programmes, text))
+
+    def route() -> Routing:
+        return router.route(mask_programmes(programmes, text))
+
+    if not rules and lang == "ja":
+        return _Deferred(lambda: _confident_or_unclear(route()))
+    routing = route()  # English (its domain is the router's to say), or the weak rule
     if rules:  # only the weak rule fired: it gives way to a confident reading, or to chatter
         chatter = routing.best == "out_of_scope" and not domain_words  # 「おすすめの本を教えて」
         if chatter or (routing.confident and routing.best not in rules):
             routed = routing.best if routing.confident else None
             return _Reading([], routing, routed, unclear=routed is None)
         return _Reading(rules, routing)
+    return _confident_or_unclear(routing)
+
+
+def _confident_or_unclear(routing: Routing) -> _Reading:
     if routing.confident:
         return _Reading([], routing, routing.best)
     return _Reading([], routing, unclear=True)
@@ -260,7 +308,7 @@ def detect(programmes: Mapping[str, Programme], text: str, router: IntentRouter 
     lang = language(text)
     domain_words = bool(ranked) or bool(_DOMAIN.search(norm))
     reading = _read_intents(programmes, text, lang, router, domain_words)
-    routing = reading.routing
+    routing = reading.routing if isinstance(reading, _Reading) else None
     # An English question has none of the (Japanese) domain words: there the router's reading
     # says whether it is about grants — unless it reads chatter or a greeting, or chatter is a
     # close second.
@@ -275,7 +323,7 @@ def detect(programmes: Mapping[str, Programme], text: str, router: IntentRouter 
     return Detection(
         programmes=ranked,
         named=named,
-        intents=reading.intents,
+        intents=reading.intents if isinstance(reading, _Reading) else [],
         in_domain=in_domain,
         off_topic=bool(_OFF_TOPIC.search(norm)),
         injection=bool(_INJECTION.search(norm)),
@@ -285,8 +333,6 @@ def detect(programmes: Mapping[str, Programme], text: str, router: IntentRouter 
         elsewhere=bool(_ELSEWHERE.search(norm)) and not ranked,
         creative=bool(_CREATIVE.search(norm)),
         language=lang,
-        routing=routing,
-        routed=reading.routed,
-        unclear=reading.unclear,
+        reading=reading,
         specific=lang == "ja" and len(set(_CONTENT_WORD.findall(norm))) >= SPECIFIC_WORDS,
     )

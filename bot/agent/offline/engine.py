@@ -135,7 +135,7 @@ class _Turn:
         fact = self.slots.get("pending_fact")
         if not fact or fact in ext.changes or (det.programmes and pid != self.slots.get("programme_id")):
             return False
-        if (det.intents or det.routed) and len(self.ctx.message) > SHORT_REPLY:
+        if len(self.ctx.message) > SHORT_REPLY and (det.intents or det.routed):
             return False  # a new question, not an answer to the last one
         if fact == "eligible_cost_yen":
             kind = "yen"

@@ -194,6 +194,28 @@ def test_a_specific_rule_wins_and_the_router_is_not_asked(
     assert detection.routing is None and detection.routed is None and not detection.unclear
 
 
+class CountingRouter(IntentRouter):
+    def __init__(self, inner: IntentRouter) -> None:
+        super().__init__(inner.embedder, inner.examples)
+        self.calls = 0
+
+    def route(self, text: str) -> Routing:
+        self.calls += 1
+        return super().route(text)
+
+
+def test_a_message_no_rule_decides_is_routed_on_first_use(
+    knowledge: KnowledgeBase, router: IntentRouter
+) -> None:
+    counting = CountingRouter(router)
+    detection = detect(knowledge.programmes, "30トンです", counting)
+    assert counting.calls == 0 and detection.intents == []  # stated facts may decide the turn
+    first = detection.routing
+    assert counting.calls == 1
+    assert detection.routing is first and detection.routed == detection.routed
+    assert counting.calls == 1
+
+
 def test_english_is_not_read_by_the_japanese_rules(knowledge: KnowledgeBase) -> None:
     detection = detect(knowledge.programmes, "tell me about the deadline")  # no router
     assert detection.language == "en"
