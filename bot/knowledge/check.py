@@ -10,7 +10,10 @@ checks, beyond the schema the loader enforces:
   integers, never decimals or exponents;
 * windows of one kind do not overlap within a fiscal year (rounds follow each other);
 * a name or an alias belongs to one programme only (a word several programmes share belongs in
-  their ``vocabulary.topics``), and the programme ids a document lists exist.
+  their ``vocabulary.topics``), and the programme ids a document lists exist;
+* ``intents.yaml`` (optional) names only the engine's intents, every intent it lists has
+  examples, none is blank or listed twice, and no example names a programme (the examples
+  serve every programme).
 
 Pure apart from reading the folder; :func:`check_knowledge` returns the problems in file order.
 """
@@ -28,6 +31,7 @@ from typing import TypeVar
 import yaml
 
 from bot.errors import KnowledgeError
+from bot.knowledge.intents import INTENTS_FILE, IntentExamples, load_intents
 from bot.knowledge.loader import SourceDoc, load_programme, load_source
 from bot.knowledge.models import Programme, SourceRef, Window
 from bot.knowledge.sections import quote_in_section, section_texts
@@ -84,6 +88,7 @@ def check_knowledge(knowledge_dir: Path) -> list[Problem]:
     problems += _ambiguous_names(knowledge_dir, programmes)
     problems += _unknown_families(knowledge_dir, programmes)
     problems += _unknown_programmes(sources, {path.stem for path in programme_files})
+    problems += _intents(knowledge_dir / INTENTS_FILE, programmes)
     return sorted(problems, key=lambda p: (str(p.path), p.line, p.field))
 
 
@@ -115,6 +120,39 @@ def _from_error(path: Path, exc: KnowledgeError) -> Problem:
         ja_rest = ja.split(": ", 1)[1] if ": " in ja else ja
         return Problem(path, line, field, f"値が不正です（{ja_rest}）", rest)
     return Problem(path, line, "(file)", f"ファイルが不正です（{ja}）", en)
+
+
+def _intents(path: Path, programmes: dict[str, Programme]) -> list[Problem]:
+    """The intents file's own problems (when there is one), and examples naming a programme."""
+    if not path.is_file():
+        return []
+    problems = list(_todos(path))
+    loaded = _load([path], load_intents, problems)
+    intents: IntentExamples | None = loaded.get(path.stem)
+    if intents is None:
+        return problems
+    names = {
+        name.casefold(): programme.id
+        for programme in programmes.values()
+        for name in (programme.id, programme.name.value, *programme.aliases)
+    }
+    for example in intents.examples:
+        text = example.text.casefold()
+        for name, pid in sorted(names.items()):
+            # a Latin name is a whole word (「SAF」 is not in "safe")
+            found = re.search(rf"\b{re.escape(name)}\b", text) if name.isascii() else name in text
+            if found:
+                problems.append(
+                    Problem(
+                        path,
+                        example.line,
+                        f"intents.{example.intent}.{example.language}",
+                        f"例文が制度 '{pid}' を名指ししています: {name}（例文は一般的な文にしてください）",
+                        f"the example names the programme '{pid}' ({name}); examples must be generic",
+                    )
+                )
+                break
+    return problems
 
 
 def _todos(path: Path) -> Iterator[Problem]:

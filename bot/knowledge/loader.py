@@ -12,6 +12,7 @@ import yaml
 from pydantic import BaseModel, ValidationError
 
 from bot.errors import KnowledgeError, UnknownProgrammeError
+from bot.knowledge.intents import INTENTS_FILE, IntentExamples, parse_intents
 from bot.knowledge.markdown import FrontMatterError, Section, parse_markdown, split_front_matter
 from bot.knowledge.models import Programme, SourceMeta
 
@@ -36,14 +37,19 @@ class SourceDoc:
 class KnowledgeBase:
     """All sources and programmes, validated.
 
+    ``intents`` holds the example utterances of the offline engine's intents (``intents.yaml``;
+    None when the folder has none: the engine then detects intents with its keyword rules only).
+
     ``files`` is the exact text each one was parsed from, by path relative to the knowledge
-    directory (``sources/<id>.md``, ``programmes/<id>.yaml``): ``advisor index`` copies it into
-    the index version it builds, so a server loads exactly the knowledge that build was made
-    from (see ``bot/retrieval/live.py``), whatever the knowledge directory holds by then.
+    directory (``sources/<id>.md``, ``programmes/<id>.yaml``, ``intents.yaml``): ``advisor
+    index`` copies it into the index version it builds, so a server loads exactly the knowledge
+    that build was made from (see ``bot/retrieval/live.py``), whatever the knowledge directory
+    holds by then.
     """
 
     sources: dict[str, SourceDoc]
     programmes: dict[str, Programme]
+    intents: IntentExamples | None = None
     files: Mapping[str, str] = field(default_factory=dict, repr=False, compare=False)
 
     def programme(self, programme_id: str) -> Programme:
@@ -79,7 +85,8 @@ class KnowledgeBase:
 
 
 def load_knowledge(knowledge_dir: Path) -> KnowledgeBase:
-    """Load ``sources/*.md`` and ``programmes/*.yaml`` below ``knowledge_dir``.
+    """Load ``sources/*.md``, ``programmes/*.yaml`` and ``intents.yaml`` (optional) below
+    ``knowledge_dir``.
 
     A missing folder, or one without a source document, is an error: an advisor that knows
     nothing must not start (``ADVISOR_KNOWLEDGE_DIR`` pointing at the wrong place is the usual
@@ -112,7 +119,9 @@ def load_knowledge(knowledge_dir: Path) -> KnowledgeBase:
     for path in programme_files:
         programme = parse_programme(path, read(path))
         programmes[programme.id] = programme
-    return KnowledgeBase(sources=sources, programmes=programmes, files=files)
+    intents_path = knowledge_dir / INTENTS_FILE
+    intents = parse_intents(intents_path, read(intents_path)) if intents_path.is_file() else None
+    return KnowledgeBase(sources=sources, programmes=programmes, intents=intents, files=files)
 
 
 def load_source(path: Path) -> SourceDoc:

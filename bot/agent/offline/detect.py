@@ -2,37 +2,42 @@
 
 Programmes: the official name or an alias (strong), then the topic words each programme file
 lists in its ``vocabulary`` (knowledge/programmes/*.yaml); retrieval is the engine's fallback.
-Intents: keyword rules over the NFKC-normalised, lower-cased message; several intents may
-match (「いくら？いつまで？」).
-Everything here is pure and deterministic.
+
+Intents come from two inputs:
+
+* keyword rules over the NFKC-normalised, lower-cased Japanese message — exact signals where
+  they fire (「締切」, 「いくら」); several intents may match (「いくら？いつまで？」);
+* the semantic router (:mod:`bot.agent.offline.router`), which reads the intent from the
+  nearest example utterances of ``knowledge/intents.yaml`` — in Japanese and English.
+
+They combine so that an exact signal is never overruled by a guess: a specific rule wins
+outright (the router is not consulted); the router decides where no rule fires, or where only
+the weak overview rule did (「教えて」, 「について」) and the router reads something else with
+confidence, or reads chatter in a message with no domain word (「おすすめの本を教えて」). An
+English message is read by the router alone (the rules are Japanese). When no rule fires and
+the router is not confident, the detection is :attr:`Detection.unclear`: the engine asks one
+clarifying question rather than guessing — unless the (Japanese) message is
+:attr:`Detection.specific`, with enough content words for the documents to answer it
+(「業者から『実質0円』と営業が来たけど大丈夫？」). The router is consulted only where its reading
+can matter, and a Japanese message no rule decides is routed on first use of the reading: a
+turn that the facts it states or the pending question decide (「30トンです」) never pays for
+the embedding. Programme names are masked (「この制度」) before
+routing: what is asked does not depend on which programme it is asked about.
+
+Everything here is deterministic; :func:`detect` is pure given the router.
 """
 
 from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Mapping
-from dataclasses import dataclass
-from typing import Literal
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 
 from bot.agent.matching import mentioned_programmes
+from bot.agent.offline.router import IntentRouter, Routing, language
+from bot.knowledge.intents import Intent, Language
 from bot.knowledge.models import Programme
-
-Intent = Literal[
-    "amount",
-    "comparison",
-    "rate_cap",
-    "eligible_costs",
-    "eligibility",
-    "deadline",
-    "how_to_apply",
-    "contact",
-    "overview",
-    "find",
-    "greeting",
-    "out_of_scope",
-    "general",
-]
 
 NAME_WEIGHT = 10
 KEYWORD_WEIGHT = 2
@@ -99,6 +104,12 @@ _INTENT_RULES: tuple[tuple[Intent, str], ...] = (
     ),
 )
 _INTENT_PATTERNS = tuple((intent, re.compile(pattern)) for intent, pattern in _INTENT_RULES)
+WEAK_RULES: frozenset[Intent] = frozenset({"overview"})  # 「教えて」「について」: a hint, not a signal
+NOT_DOMAIN: frozenset[Intent] = frozenset({"out_of_scope", "greeting"})
+PROGRAMME_PLACEHOLDER = "この制度"
+# Words of two or more kanji, katakana or Latin letters: what the documents can be searched for.
+_CONTENT_WORD = re.compile(r"[一-龥々〆]{2,}|[ァ-ヶー]{2,}|[a-z][a-z0-9\-]+")
+SPECIFIC_WORDS = 3  # distinct content words from which an unclear Japanese message is searched
 
 _FIND = re.compile(
     r"(どの|どんな|おすすめ|オススメ|使える|合う|該当する|利用できる|ある)(の)?(補助金|助成金|制度|支援策|支援制度|補助|助成)|"
@@ -148,12 +159,39 @@ def normalise(text: str) -> str:
 
 
 @dataclass(frozen=True)
+class _Reading:
+    """What the rules and the router make of a message's intent."""
+
+    intents: list[Intent]
+    routing: Routing | None = None
+    routed: Intent | None = None
+    unclear: bool = False
+
+
+class _Deferred:
+    """The router's reading of a Japanese message no rule decides, made on first use: a turn the
+    stated facts or the pending question decide never pays for the embedding."""
+
+    def __init__(self, read: Callable[[], _Reading]) -> None:
+        self._read = read
+        self._reading: _Reading | None = None
+
+    def get(self) -> _Reading:
+        if self._reading is None:
+            self._reading = self._read()
+        return self._reading
+
+
+_RULES_ONLY = _Reading([])
+
+
+@dataclass(frozen=True)
 class Detection:
     """The programmes named in a message (best first) and the intents it expresses."""
 
     programmes: list[str]
     named: list[str]
-    intents: list[Intent]
+    intents: list[Intent]  # from the rules (exact), or what the weak rule gave way to: empty
     in_domain: bool
     off_topic: bool
     injection: bool
@@ -162,6 +200,27 @@ class Detection:
     capabilities: bool
     elsewhere: bool
     creative: bool
+    language: Language = "ja"
+    specific: bool = False  # Japanese with enough content words to answer from the documents
+    reading: _Reading | _Deferred = field(default=_RULES_ONLY, repr=False, compare=False)
+
+    @property
+    def routing(self) -> Routing | None:
+        """The router's reading (None when the rules decided, or there is no router)."""
+        return self._reading().routing
+
+    @property
+    def routed(self) -> Intent | None:
+        """The router's confident reading, where no rule decides."""
+        return self._reading().routed
+
+    @property
+    def unclear(self) -> bool:
+        """No rule fired and the router is not confident: ask, do not guess."""
+        return self._reading().unclear
+
+    def _reading(self) -> _Reading:
+        return self.reading.get() if isinstance(self.reading, _Deferred) else self.reading
 
 
 def topic_words(programme: Programme) -> list[tuple[str, int]]:
@@ -199,17 +258,72 @@ def detect_intents(text: str) -> list[Intent]:
     return [intent for intent, pattern in _INTENT_PATTERNS if pattern.search(norm)]
 
 
-def detect(programmes: Mapping[str, Programme], text: str) -> Detection:
-    """Programmes and intents of one message, with the scope flags."""
+def mask_programmes(programmes: Mapping[str, Programme], text: str) -> str:
+    """The message with every programme name and alias replaced by 「この制度」 (NFKC)."""
+    names = {normalise(n) for p in programmes.values() for n in (p.name.value, *p.aliases) if n}
+    masked = unicodedata.normalize("NFKC", text)
+    for name in sorted(names, key=lambda n: (-len(n), n)):
+        masked = re.sub(re.escape(name), PROGRAMME_PLACEHOLDER, masked, flags=re.IGNORECASE)
+    return masked
+
+
+def _read_intents(
+    programmes: Mapping[str, Programme],
+    text: str,
+    lang: Language,
+    router: IntentRouter | None,
+    domain_words: bool,
+) -> _Reading | _Deferred:
+    """Combine the keyword rules and the router (see the module docstring)."""
+    rules = detect_intents(text) if lang == "ja" else []
+    if router is None or not set(rules) <= WEAK_RULES:
+        return _Reading(rules)
+
+    def route() -> Routing:
+        return router.route(mask_programmes(programmes, text))
+
+    if not rules and lang == "ja":
+        return _Deferred(lambda: _confident_or_unclear(route()))
+    routing = route()  # English (its domain is the router's to say), or the weak rule
+    if rules:  # only the weak rule fired: it gives way to a confident reading, or to chatter
+        chatter = routing.best == "out_of_scope" and not domain_words  # 「おすすめの本を教えて」
+        if chatter or (routing.confident and routing.best not in rules):
+            routed = routing.best if routing.confident else None
+            return _Reading([], routing, routed, unclear=routed is None)
+        return _Reading(rules, routing)
+    return _confident_or_unclear(routing)
+
+
+def _confident_or_unclear(routing: Routing) -> _Reading:
+    if routing.confident:
+        return _Reading([], routing, routing.best)
+    return _Reading([], routing, unclear=True)
+
+
+def detect(programmes: Mapping[str, Programme], text: str, router: IntentRouter | None = None) -> Detection:
+    """Programmes and intents of one message, with the scope flags; ``router`` (optional) reads
+    the intent where the keyword rules do not decide it (see the module docstring)."""
     norm = normalise(text).strip()
     ranked, named = detect_programmes(programmes, text)
-    intents = detect_intents(text)
-    in_domain = bool(ranked) or bool(_DOMAIN.search(norm))
+    lang = language(text)
+    domain_words = bool(ranked) or bool(_DOMAIN.search(norm))
+    reading = _read_intents(programmes, text, lang, router, domain_words)
+    routing = reading.routing if isinstance(reading, _Reading) else None
+    # An English question has none of the (Japanese) domain words: there the router's reading
+    # says whether it is about grants — unless it reads chatter or a greeting, or chatter is a
+    # close second.
+    routed_domain = (
+        lang == "en"
+        and routing is not None
+        and routing.best not in NOT_DOMAIN
+        and (routing.confident or routing.runner_up != "out_of_scope")
+    )
+    in_domain = domain_words or routed_domain
     greeting = bool(_GREETING.match(norm)) or (bool(_THANKS.search(norm)) and len(norm) <= 20)
     return Detection(
         programmes=ranked,
         named=named,
-        intents=intents,
+        intents=reading.intents if isinstance(reading, _Reading) else [],
         in_domain=in_domain,
         off_topic=bool(_OFF_TOPIC.search(norm)),
         injection=bool(_INJECTION.search(norm)),
@@ -218,4 +332,7 @@ def detect(programmes: Mapping[str, Programme], text: str) -> Detection:
         capabilities=bool(_CAPABILITIES.search(norm)),
         elsewhere=bool(_ELSEWHERE.search(norm)) and not ranked,
         creative=bool(_CREATIVE.search(norm)),
+        language=lang,
+        reading=reading,
+        specific=lang == "ja" and len(set(_CONTENT_WORD.findall(norm))) >= SPECIFIC_WORDS,
     )

@@ -1,26 +1,31 @@
 """The offline engine: a deterministic dialogue manager over the toolkit.
 
 Per turn: detect the programme (name/alias → keywords → the session's programme → retrieval)
-and the intents, read the facts the message states (merged into the session's slots; a short
-reply answers the question asked last turn), then answer each intent with the tools and the
-templates, asking one follow-up question when a fact is missing. Numbers only ever come from
+and the intents (keyword rules, and the semantic router over ``knowledge/intents.yaml`` where
+the rules do not decide; an unclear message gets one clarifying question), read the facts the
+message states (merged into the session's slots; a short reply answers the question asked last
+turn), then answer each intent with the tools and the templates, asking one follow-up question
+when a fact is missing. Numbers only ever come from
 tool results or sourced programme facts; the user's text is never echoed.
 """
 
 from __future__ import annotations
 
+import logging
 import re
 from dataclasses import dataclass, field
 from typing import Any
 
 from bot.agent.base import EngineReply, TurnContext
 from bot.agent.offline import answers, info
-from bot.agent.offline.detect import Detection, Intent, detect, normalise
+from bot.agent.offline.detect import Detection, detect, normalise
 from bot.agent.offline.policy import COST_SLOTS, condition_facts, ja_month, named_category, prune
 from bot.agent.offline.render import bullets, join_sections, render, sources_block
+from bot.agent.offline.router import IntentRouter, intent_router
 from bot.agent.offline.situation import Section, Situation, programme_facts, related, safe_search
 from bot.agent.offline.slots import PRETEND, Extraction, answer_pending, derive_sme, extract
 from bot.agent.toolkit import Toolkit
+from bot.knowledge.intents import Intent
 from bot.knowledge.models import Programme, RateCapCalculation, WorksheetCalculation
 from bot.retrieval.models import SearchHit
 from bot.retrieval.synonyms import era_terms
@@ -53,6 +58,24 @@ _ADD = re.compile(r"足(し|す|せ)|追加|加え|プラス|含め")
 _BETWEEN = re.compile(r"(違い|比較|比べ|どっちの制度|どちらの制度)(?!.*区分)")
 _ONLY = re.compile(r"だけ|のみ|以外なし|しかない")
 WHICH_PROGRAMME_EXAMPLES = 3
+CLARIFY = "clarify"  # not an intent of the examples: the engine's answer to an unclear message
+CLARIFY_CHOICES = 2
+# What each intent answers, as the clarifying question names it.
+INTENT_LABELS = {
+    "amount": "助成額の試算",
+    "comparison": "申請区分の比較",
+    "rate_cap": "助成率・上限額",
+    "eligible_costs": "対象経費",
+    "eligibility": "申請の要件（対象になるかどうか）",
+    "deadline": "締切・受付期間",
+    "how_to_apply": "申請方法・提出書類",
+    "contact": "問い合わせ先",
+    "overview": "制度の概要",
+    "find": "ご利用になれそうな制度",
+    "general": "そのほかの申請条件や注意点",
+}
+
+log = logging.getLogger(__name__)
 
 
 def named_editions(toolkit: Toolkit, message: str) -> list[Programme]:
@@ -106,7 +129,7 @@ class _Turn:
     # --- the turn --------------------------------------------------------------------------
 
     def run(self) -> EngineReply:
-        det = detect(self.programmes, self.ctx.message)
+        det = detect(self.programmes, self.ctx.message, self._router())
         self.topical = det.programmes
         previous = self.slots.get("programme_id")
         previous = previous if previous in self.programmes else None
@@ -121,11 +144,20 @@ class _Turn:
         self._update_slots(ext, plan, previous)
         return self._reply(det, ext, plan)
 
+    def _router(self) -> IntentRouter | None:
+        """The intent router over the served knowledge's examples (None: keyword rules only)."""
+        deps = self.toolkit.deps
+        try:
+            return intent_router(deps.embedder, deps.knowledge.intents)
+        except Exception as exc:  # an embedder failure costs the router, never the answer
+            log.warning("intent router unavailable, keyword rules only: %s", exc)
+            return None
+
     def _answer_pending(self, ext: Extraction, pid: str | None, det: Detection) -> bool:
         fact = self.slots.get("pending_fact")
         if not fact or fact in ext.changes or (det.programmes and pid != self.slots.get("programme_id")):
             return False
-        if det.intents and len(self.ctx.message) > SHORT_REPLY:
+        if len(self.ctx.message) > SHORT_REPLY and (det.intents or det.routed):
             return False  # a new question, not an answer to the last one
         if fact == "eligible_cost_yen":
             kind = "yen"
@@ -162,7 +194,7 @@ class _Turn:
         intents = prune(intents, det, self.slots | ext.changes, self.ctx.message)
         if given & set(COST_SLOTS) and "amount" not in intents and set(intents) <= ASKS_WITH_COSTS:
             intents.insert(0, "amount")  # 「消費税込みの220万が対象になる？」: show what counts
-        if intents[0] in ("greeting", "out_of_scope"):
+        if intents[0] in ("greeting", "out_of_scope", CLARIFY):
             return _Plan(intents[:1], None)
         if intents == ["find"]:
             return _Plan(intents, None)
@@ -201,13 +233,18 @@ class _Turn:
             return str(last)
         if det.find:
             return "find"
+        if det.routed is not None:
+            return det.routed  # no rule fired; the router is confident
         if det.programmes and not given:
             return "overview"
         if given and pid:
             return "eligibility"
         if given:
             return "find"
-        return "general" if det.in_domain or self.slots.get("programme_id") else "out_of_scope"
+        if det.in_domain or self.slots.get("programme_id"):
+            # ask rather than guess, unless the message says enough to search the documents for
+            return CLARIFY if det.unclear and not det.specific else "general"
+        return "out_of_scope"
 
     def _calculation_facts(self, pid: str) -> set[str]:
         """The facts that choose a category or fill a worksheet line of the programme."""
@@ -284,7 +321,7 @@ class _Turn:
         sections: list[tuple[str, Section]] = []
         programmes: list[str] = []
         for intent in plan.intents:
-            section, ids = self._answer(intent, situation)
+            section, ids = self._answer(intent, situation, det)
             sections.append((intent, section))
             programmes += [pid for pid in ids if pid not in programmes]
         parts = [render("common.injection")] if det.injection else []
@@ -310,7 +347,9 @@ class _Turn:
             slot_changes=self._slot_changes(),
         )
 
-    def _answer(self, intent: str, s: Situation) -> tuple[Section, list[str]]:
+    def _answer(self, intent: str, s: Situation, det: Detection) -> tuple[Section, list[str]]:
+        if intent == CLARIFY:
+            return self._clarify(det), []
         if intent == "out_of_scope":
             return Section(render("out_of_scope", programmes=self._programme_list())), []
         if intent == "greeting":
@@ -342,6 +381,19 @@ class _Turn:
             "general": info.general,
         }[intent]
         return handler(s), [s.pid]
+
+    def _clarify(self, det: Detection) -> Section:
+        """One question naming the router's best candidates (「助成額の試算と対象経費の
+        どちらについて…」), about the session's programme when there is one."""
+        ranked = [intent for intent, _ in det.routing.scores] if det.routing else []
+        choices = [INTENT_LABELS[i] for i in ranked if i in INTENT_LABELS][:CLARIFY_CHOICES]
+        pid = self.slots.get("programme_id")
+        topic = f"{self.programmes[pid].short_name}の" if pid in self.programmes else ""
+        if len(choices) < CLARIFY_CHOICES:
+            choices = [INTENT_LABELS["amount"], INTENT_LABELS["eligibility"]]
+        question = render("clarify.question", topic=topic, first=choices[0], second=choices[1])
+        labels = "・".join(label for key, label in INTENT_LABELS.items() if key not in ("find", "general"))
+        return Section(render("clarify.answer", question=question, labels=labels), follow_up=[question])
 
     def _compare_programmes(self, s: Situation) -> Section:
         texts = []

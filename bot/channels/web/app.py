@@ -36,11 +36,14 @@ DESCRIPTION = (
 
 
 def warm_up(deps: Deps) -> None:
-    """Load the published knowledge generation and open the store before the first request
-    (failures are only logged: ``/readyz`` reports them and the requests that need the index
-    get a 503)."""
+    """Load the published knowledge generation, embed the intent examples of the offline
+    engine's router and open the store before the first request (failures are only logged:
+    ``/readyz`` reports them and the requests that need the index get a 503)."""
+    from bot.agent.offline.router import intent_router
+
     try:
         deps.retriever.search("省エネ設備の補助金", k=1)
+        intent_router(deps.embedder, deps.knowledge.intents)
         deps.store.get_session(health.READINESS_PROBE_SESSION)
     except AdvisorError as exc:
         log.warning("not ready at start-up: %s", exc.message_en)
