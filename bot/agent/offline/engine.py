@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from bot.agent.base import EngineReply, TurnContext
-from bot.agent.offline import answers, info
+from bot.agent.offline import answers, discovery, info
 from bot.agent.offline.detect import Detection, detect, normalise
 from bot.agent.offline.policy import COST_SLOTS, condition_facts, ja_month, named_category, prune
 from bot.agent.offline.render import bullets, join_sections, render, sources_block
@@ -357,7 +357,7 @@ class _Turn:
             name = "greeting.thanks" if thanks else "greeting.hello"
             return Section(render(name, programmes=self._programme_list())), []
         if intent == "find":
-            return info.find(s, self._profile(), self.topical)
+            return discovery.find(s, self._profile(), self.topical)
         if intent == "programmes":
             return self._compare_programmes(s), [s.pid, *self.others]
         if s.programme is None:

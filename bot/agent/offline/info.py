@@ -5,8 +5,6 @@ contacts, an overview, programmes matching a need, and anything else (extractive
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
-from typing import Any
 
 from bot.agent.offline.answers import rate_lines
 from bot.agent.offline.render import bullets, render
@@ -159,21 +157,6 @@ def general(s: Situation) -> Section:
         return Section(render("common.not_found"))
     heading = s.name if s.programme else "資料からの回答"
     return Section(render("extractive", heading=heading, passages=text))
-
-
-def find(s: Situation, profile: dict[str, Any], topical: Sequence[str] = ()) -> tuple[Section, list[str]]:
-    """Programmes for a need; those the message's topic words point to (a programme's
-    ``vocabulary.topics``) come first."""
-    matches = s.toolkit.find_programmes(need=s.message, profile=profile)
-    top = [m for m in matches if m.score > 0] or matches
-    rank = {pid: i for i, pid in enumerate(topical)}
-    top = sorted(top, key=lambda m: rank.get(m.programme_id, len(rank)))  # stable: the tool's order
-    items = bullets(
-        f"**{m.name}** — {m.status}" + (f"（{'、'.join(m.reasons)}）" if m.reasons else "") for m in top
-    )
-    for m in top:
-        cite(s.toolkit, [s.toolkit.programme(m.programme_id).summary.source])
-    return Section(render("find", items=items)), [m.programme_id for m in top]
 
 
 # --- related notes and passages -----------------------------------------------------------------

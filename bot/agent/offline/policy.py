@@ -11,14 +11,19 @@ from bot.agent.offline.detect import Detection, normalise
 from bot.knowledge.models import AllOf, AnyOf, Check, Condition, Programme, RateCapCalculation
 
 COST_SLOTS = ("costs", "eligible_cost_yen")
+# What a discovery question (「使える補助金はある？」) answers for every programme at once: which
+# fit, whether each is open (deadlines), and how to go on.
+DISCOVERY_ANSWERS = frozenset(
+    {"eligibility", "overview", "find", "deadline", "how_to_apply", "amount", "rate_cap"}
+)
 _APPLICANT_WORDS = re.compile(r"企業|会社|法人|個人事業|うち|当社|弊社|私|申請者|団体|事業者")
 
 
 def prune(intents: list[str], det: Detection, slots: dict[str, Any], message: str) -> list[str]:
     """Resolve overlapping intents: the more specific one wins."""
-    if det.find and not det.named and set(intents) <= {"eligibility", "overview", "find"}:
-        return ["find"]
     has_cost = any(slots.get(k) for k in COST_SLOTS)
+    if det.find and not det.named and not has_cost and set(intents) <= DISCOVERY_ANSWERS:
+        return ["find"]  # 「いま申し込める補助金は？」: which programmes, each with its status
     if "amount" in intents and "rate_cap" in intents:
         intents.remove("rate_cap" if has_cost else "amount")
     if "comparison" in intents and "amount" in intents:

@@ -437,7 +437,7 @@ def test_a_new_question_is_not_taken_as_the_answer_to_the_last_one(dialogue: Mak
 def test_topic_words_put_their_programme_first_when_looking_for_grants(dialogue: MakeDialogue) -> None:
     reply = dialogue().say("LED照明に変えたい。使える補助金ある？")
     assert reply.programmes[0] == ZE
-    assert "ご要望に合いそうな制度" in reply.answer
+    assert "ご利用になれそうな制度" in reply.answer
 
 
 def test_the_sme_act_decides_size_from_industry_and_employees(dialogue: MakeDialogue) -> None:
