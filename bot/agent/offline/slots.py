@@ -137,7 +137,7 @@ BOOL_RULES: dict[str, tuple[str, str]] = {
     ),
 }
 _SME_NO = re.compile(
-    r"中小企業(者)?(では|じゃ)(ない|なく|ありません)|中小企業(者)?に(該当|当たら|あたら|当てはまら)(しない|しません|らない|ない)|"
+    r"中小企業(者)?(では|じゃ)(ない|なく|なかった|ありません)|中小企業(者)?に(該当|当たら|あたら|当てはまら)(しない|しません|らない|ない)|"
     r"中小企業以外|大企業|大手企業|中堅企業|みなし大企業"
 )
 _SME_YES = re.compile(
@@ -186,8 +186,10 @@ def quantity(value: Fraction) -> str:
     return format_number(value)
 
 
-def _clause_before(text: str, start: int) -> str:
-    window = text[max(0, start - CONTEXT) : start]
+def _clause_before(text: str, start: int, floor: int = 0) -> str:
+    """The words before an amount, back to a delimiter or the previous amount (「算定費50万円と
+    プロモーション費100万円」: the second amount's clause starts after the first)."""
+    window = text[max(0, floor, start - CONTEXT) : start]
     cut = max(window.rfind(d) for d in DELIMITERS)
     return window[cut + 1 :]
 
@@ -222,8 +224,10 @@ def _label(context: str, labels: list[tuple[str, str]], nearest_last: bool) -> t
     return max(found)[2], {name for _, _, name in found}
 
 
-def _classify_yen(norm: str, start: int, end: int, labels: list[tuple[str, str]]) -> str | None:
-    before, after = _clause_before(norm, start), _clause_after(norm, end)
+def _classify_yen(
+    norm: str, start: int, end: int, labels: list[tuple[str, str]], floor: int = 0
+) -> str | None:
+    before, after = _clause_before(norm, start, floor), _clause_after(norm, end)
     label, names = _label(before, labels, nearest_last=True)
     items = {name for name in names if name.startswith("item:")}
     if len(items) > 1 and re.search(r"と|・|や|及び|および|\+|、", before):
@@ -268,8 +272,10 @@ def _extract_amounts(norm: str, programme: Programme | None, out: Extraction) ->
     costs: dict[str, int] = {}
     totals: list[int] = []
     norm = norm.replace("(", "、(")  # 「300万（税別）」: a bracket ends the amount
+    floor = 0
     for mention in find_yen_mentions(norm):
-        label = _classify_yen(norm, mention.start, mention.end, labels)
+        label = _classify_yen(norm, mention.start, mention.end, labels, floor)
+        floor = mention.end
         if mention.value == 0 and label not in ("donations_income", "capital_yen"):
             continue  # 「実質0円」 is a sales pitch, not a cost
         if label in ("premise", "ignore"):
@@ -330,8 +336,11 @@ def _extract_company(norm: str, out: Extraction) -> None:
         # 「大企業だけど中小企業ってことにして」: the size stated first is the true one.
         out.changes["is_sme"] = yes.start() < no.start()
     org = parse_org_type(_ORG_NOISE.sub(" ", norm))
-    if org in (OrgType.sme_company, OrgType.large_company) and "is_sme" not in out.changes:
-        org = None  # 「中小企業扱いになる？」 asks; it does not state the size
+    if org in (OrgType.sme_company, OrgType.large_company):
+        if "is_sme" not in out.changes:
+            org = None  # 「中小企業扱いになる？」 asks; it does not state the size
+        else:  # 「中小企業ではなかった」 names the word but states the other size
+            org = OrgType.sme_company if out.changes["is_sme"] else OrgType.large_company
     if org is not None and org in ORG_CHOICES:
         out.changes["org_type"] = ORG_CHOICES[org]
     elif "公益社団法人" in norm:

@@ -464,3 +464,20 @@ def test_without_an_index_the_engine_still_answers_from_facts_and_tools(
     deadline = chat.say("締切はいつ？")
     assert "令和7年度の受付はすべて終了しました" in deadline.answer
     assert not any(call.name == "search_documents" for call in deadline.tool_calls)
+
+
+def test_a_new_total_after_a_calculation_recomputes_the_same_programme(dialogue: MakeDialogue) -> None:
+    chat = dialogue(dt.date(2026, 12, 3))
+    first = chat.say("ゼロエミの省エネ助成で計算して。中小企業、自社計画で年4t減。経費は900万円。")
+    assert first.programmes == [ZE] and "600万円" in first.answer
+    reply = chat.say("じゃあ対象経費が2,000万円なら？")
+    assert reply.programmes == [ZE]
+    assert "1,000万円" in reply.answer  # 20,000,000 × 2/3 capped at 10,000,000, the category kept
+
+
+def test_a_corrected_company_size_recomputes_with_the_costs_kept(dialogue: MakeDialogue) -> None:
+    chat = dialogue(dt.date(2025, 10, 1))
+    chat.say("カーボンクレジット活用促進事業、中小企業です。算定費60万円とプロモーション費80万円でいくら？")
+    reply = chat.say("ごめんなさい、やっぱり中小企業ではありませんでした")
+    assert reply.programmes == [CC]
+    assert "中小企業以外" in reply.answer and "40万円" in reply.answer  # promotion only: 800,000 × 1/2

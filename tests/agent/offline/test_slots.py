@@ -115,6 +115,13 @@ def knowledge() -> KnowledgeBase:
             {"donations_income": 0, "eligible_cost_planned": 27_000_000},
         ),
         (JVER, "寄付金が0円だったら", {"donations_income": 0}),
+        (
+            CC,
+            "排出量の算定費40万円とPR費120万円ならいくら？",
+            {"costs": {"ghg_calculation": 400_000, "promotion": 1_200_000}},
+        ),
+        (CC, "すみません、うちは中小企業じゃなかったです", {"is_sme": False, "org_type": "large_company"}),
+        (ZE, "調べたら中小企業ではなかった。", {"is_sme": False}),
     ],
 )
 def test_extract(knowledge: KnowledgeBase, programme: str, text: str, expected: dict[str, Any]) -> None:
