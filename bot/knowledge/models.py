@@ -281,6 +281,35 @@ class Deadline(Strict):
     source: SourceRef
 
 
+RulingAnswer = Literal["yes", "no", "depends", "not_stated"]
+MIN_ASKS = 2
+
+
+class Ruling(Strict):
+    """One yes/no question about a programme and the answer its document gives.
+
+    ``asks`` are phrasings of the question (Japanese and English) a message is matched against;
+    ``answer`` is the truth of every one of them, stated by the passage quoted in ``source``.
+    ``not_stated`` records a question the document is silent on (the advisor says so rather
+    than guess); its ``source`` is optional — the nearest passage when there is one.
+    """
+
+    id: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
+    asks: list[str] = Field(min_length=MIN_ASKS)
+    answer: RulingAnswer
+    statement: str = Field(min_length=2)
+    statement_en: str | None = None
+    source: SourceRef | None = None
+
+    @model_validator(mode="after")
+    def _answered_from_a_passage(self) -> Ruling:
+        if self.answer != "not_stated" and self.source is None:
+            raise ValueError(
+                f"ruling {self.id}: a '{self.answer}' answer needs the source passage that states it"
+            )
+        return self
+
+
 class Vocabulary(Strict):
     """How people talk about a programme, for the offline engine's matching (no Python per programme).
 
@@ -326,6 +355,7 @@ class Programme(Strict):
     deadlines: list[Deadline] = []
     notes: list[Fact] = []
     contacts: list[Contact] = []
+    rulings: list[Ruling] = []
     vocabulary: Vocabulary = Vocabulary()
 
     @property

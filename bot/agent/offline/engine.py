@@ -14,7 +14,7 @@ from __future__ import annotations
 import logging
 import re
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 from bot.agent.base import EngineReply, TurnContext
 from bot.agent.offline import answers, discovery, info
@@ -22,10 +22,12 @@ from bot.agent.offline.detect import Detection, detect, normalise
 from bot.agent.offline.policy import COST_SLOTS, condition_facts, ja_month, named_category, prune
 from bot.agent.offline.render import bullets, join_sections, render, sources_block
 from bot.agent.offline.router import IntentRouter, intent_router
+from bot.agent.offline.rulings import RulingMatch, ruling_index
 from bot.agent.offline.situation import Section, Situation, programme_facts, related, safe_search
 from bot.agent.offline.slots import PRETEND, Extraction, answer_pending, derive_sme, extract
+from bot.agent.offline.verdicts import Verdict, asks_status, is_yes_no, ruling_section, with_lead
 from bot.agent.toolkit import Toolkit
-from bot.knowledge.intents import Intent
+from bot.knowledge.intents import Intent, Language
 from bot.knowledge.models import Programme, RateCapCalculation, WorksheetCalculation
 from bot.retrieval.models import SearchHit
 from bot.retrieval.synonyms import era_terms
@@ -51,6 +53,10 @@ RELATED_INTENTS = frozenset(
 )
 ASKS_WITH_COSTS = frozenset({"eligibility", "eligible_costs", "rate_cap", "general"})
 CARRY_INTENTS = ("amount", "comparison", "eligibility")
+# Intents whose answer is a figure, a list or a calculation: a yes/no wording does not change it.
+NO_VERDICT_INTENTS = frozenset(
+    {"amount", "comparison", "rate_cap", "programmes", "find", "greeting", "out_of_scope", "clarify"}
+)
 TRANSIENT_SLOTS = ("pending_intent", "pending_fact", "last_intent", "programme_id")
 ADDED_COSTS = "added_costs"  # items added on top of the eligible total (「設計費200万も足したら」)
 _FISCAL_SHORT = re.compile(r"(?<![a-z0-9])[rh]\d{1,2}(?![a-z0-9])")  # R7, H22 (normalised: lower case)
@@ -125,6 +131,7 @@ class _Turn:
         self.hits: list[SearchHit] | None = None
         self.others: list[str] = []
         self.topical: list[str] = []
+        self.given: set[str] = set()  # the facts this message states
 
     # --- the turn --------------------------------------------------------------------------
 
@@ -140,6 +147,7 @@ class _Turn:
             ext.changes["category"] = category
         answered = self._answer_pending(ext, pid, det)
         given = {k for k in ext.changes if k not in TRANSIENT_SLOTS}
+        self.given = given
         plan = self._plan(det, ext, pid, previous, given, answered)
         self._update_slots(ext, plan, previous)
         return self._reply(det, ext, plan)
@@ -324,6 +332,8 @@ class _Turn:
             section, ids = self._answer(intent, situation, det)
             sections.append((intent, section))
             programmes += [pid for pid in ids if pid not in programmes]
+        if sections and plan.programme is not None and is_yes_no(self.ctx.message, det.language):
+            sections[0] = self._direct(sections[0], situation, det.language)
         parts = [render("common.injection")] if det.injection else []
         if PRETEND.search(normalise(self.ctx.message)):
             parts.append(render("common.pretend"))
@@ -381,6 +391,37 @@ class _Turn:
             "general": info.general,
         }[intent]
         return handler(s), [s.pid]
+
+    def _direct(self, first: tuple[str, Section], s: Situation, language: Language) -> tuple[str, Section]:
+        """A yes/no question's answer leads with はい／いいえ／条件によります: from the status on the
+        turn's date (「今申請できる？」), the eligibility check when the applicant's facts decide
+        it, else the document's answer to that question (the programme's rulings) when one
+        matches with confidence; otherwise the answer stays as it is."""
+        intent, section = first
+        if intent in NO_VERDICT_INTENTS:
+            return first
+        if intent in ("eligibility", "deadline") and asks_status(self.ctx.message):
+            status = info.deadline(s)
+            if status.verdict:
+                return "deadline", with_lead(status, cast(Verdict, status.verdict), language)
+        if intent == "eligibility" and section.verdict in ("yes", "no") and self.given:
+            # the applicant's own facts decide it (「大企業でも申請できる？」)
+            return intent, with_lead(section, cast(Verdict, section.verdict), language)
+        match = self._ruling(s)
+        if match is not None and match.confident:
+            return "ruling", ruling_section(s, match, language)
+        if intent == "eligibility" and section.verdict:
+            return intent, with_lead(section, cast(Verdict, section.verdict), language)
+        return first
+
+    def _ruling(self, s: Situation) -> RulingMatch | None:
+        deps = self.toolkit.deps
+        try:
+            index = ruling_index(deps.embedder, deps.knowledge)
+        except Exception as exc:  # an embedder failure costs the direct answer, never the answer
+            log.warning("rulings unavailable: %s", exc)
+            return None
+        return index.match(s.pid, self.ctx.message)
 
     def _clarify(self, det: Detection) -> Section:
         """One question naming the router's best candidates (「助成額の試算と対象経費の

@@ -23,6 +23,7 @@ from bot.tools.parsing import format_yen
 from bot.tools.status import format_date
 from bot.tools.worksheet import format_rate
 
+ELIGIBILITY_VERDICTS = {"eligible": "yes", "not_eligible": "no", "need_info": "depends"}
 _APPLY_NOTE = re.compile(r"申請|提出|郵送|電子|持参|書類|様式|登録|フォーム|宛名|正本")
 
 
@@ -52,9 +53,12 @@ def eligibility(s: Situation) -> Section:
         rules=rules or targets,
         derived=derived,
     )
+    verdict = ELIGIBILITY_VERDICTS[result.status]
     if result.status == "need_info" and result.missing:
-        return ask(text, result.missing)
-    return Section(text)
+        section = ask(text, result.missing)
+        section.verdict = verdict
+        return section
+    return Section(text, verdict=verdict)
 
 
 def _category_fit(s: Situation) -> str:
@@ -85,15 +89,17 @@ def deadline(s: Situation) -> Section:
     deadlines = ""
     if status.deadlines:
         deadlines = "**その他の期限:**\n" + bullets(d.sentence for d in status.deadlines)
+    states = {w.state for w in status.windows}
     return Section(
-        render(
+        verdict="yes" if "open" in states else "no" if states else None,
+        text=render(
             "deadline",
             programme_name=s.name,
             as_of=format_date(status.as_of),
             summary=status.summary,
             windows=windows,
             deadlines=deadlines,
-        )
+        ),
     )
 
 

@@ -91,6 +91,7 @@ class Section:
     text: str
     follow_up: list[str] = field(default_factory=list)
     pending_fact: str | None = None
+    verdict: str | None = None  # the yes/no answer the section decides (eligibility, status)
 
 
 _CONTENT = re.compile(r"[一-龥々〆ァ-ヶーa-z・\-]{2,}|[0-9][0-9,.]*[一-龥a-z%]*|[一-龥]")
