@@ -228,6 +228,7 @@ def warm_up(deps: Deps) -> None:
     """
     from bot.advisor import run_engine
     from bot.agent.base import TurnContext
+    from bot.agent.offline.rulings import ruling_index
 
     with contextlib.suppress(AdvisorError):
         deps.retriever.search(WARM_UP_QUESTION, k=1)
@@ -236,6 +237,7 @@ def warm_up(deps: Deps) -> None:
     ctx = TurnContext(message=WARM_UP_QUESTION, session_id="eval-warm-up", as_of=dt.date.today())
     with contextlib.suppress(Exception):
         run_engine(deps.offline_engine, ctx, deps)
+        ruling_index(deps.embedder, deps.knowledge, deps.settings.data_dir / "cache")
 
 
 def _progress_printer(
@@ -277,5 +279,3 @@ def evaluate_retrieval(deps: Deps, path: Path) -> RetrievalSummary:
         mrr=metrics.mrr,
         misses=metrics.misses,
     )
-
-

@@ -166,7 +166,6 @@ class EvalRun(BaseModel):
         return [case for case in self.cases if not case.passed]
 
 
-
 # --- the summary -----------------------------------------------------------------------------
 
 

@@ -212,6 +212,14 @@ contacts:  # where to ask; or []
     hours: null  # e.g. 平日9時から17時まで
 ${source4}
 
+rulings:  # yes/no questions users ask, answered by a quoted passage; or []
+  - id: TODO  # snake_case, e.g. submission_by_post
+    asks: [TODO, TODO]  # phrasings of the question, Japanese and English, all with the same answer
+    answer: TODO  # "yes", "no", depends or not_stated (the document is silent; source optional)
+    statement: TODO  # the answer in one or two Japanese sentences
+    statement_en: null  # the same in English
+${source4}
+
 vocabulary:  # how people talk about the programme (the offline engine matches these words)
   order: 100  # place in lists of programmes
   topics: [TODO]  # equipment, activities and terms of its rules, e.g. [冷蔵ショーケース, LED, 断熱]

@@ -388,6 +388,7 @@ FILL: dict[str, Any] = {
     "id": "x_id",
     "name": "x_id",
     "eligible_items": ["x_id"],
+    "answer": "yes",
 }
 
 

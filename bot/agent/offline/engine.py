@@ -25,7 +25,14 @@ from bot.agent.offline.router import IntentRouter, intent_router
 from bot.agent.offline.rulings import RulingMatch, ruling_index
 from bot.agent.offline.situation import Section, Situation, programme_facts, related, safe_search
 from bot.agent.offline.slots import PRETEND, Extraction, answer_pending, derive_sme, extract
-from bot.agent.offline.verdicts import Verdict, asks_status, is_yes_no, ruling_section, with_lead
+from bot.agent.offline.verdicts import (
+    Verdict,
+    asks_status,
+    is_yes_no,
+    last_question,
+    ruling_section,
+    with_lead,
+)
 from bot.agent.toolkit import Toolkit
 from bot.knowledge.intents import Intent, Language
 from bot.knowledge.models import Programme, RateCapCalculation, WorksheetCalculation
@@ -62,6 +69,9 @@ ADDED_COSTS = "added_costs"  # items added on top of the eligible total (「設�
 _FISCAL_SHORT = re.compile(r"(?<![a-z0-9])[rh]\d{1,2}(?![a-z0-9])")  # R7, H22 (normalised: lower case)
 _ADD = re.compile(r"足(し|す|せ)|追加|加え|プラス|含め")
 _BETWEEN = re.compile(r"(違い|比較|比べ|どっちの制度|どちらの制度)(?!.*区分)")
+_FIGURE = re.compile(
+    r"[0-9０-９]"
+)  # 「60日以内でOK？」: a question about figures is for the calculators and facts
 _ONLY = re.compile(r"だけ|のみ|以外なし|しかない")
 WHICH_PROGRAMME_EXAMPLES = 3
 CLARIFY = "clarify"  # not an intent of the examples: the engine's answer to an unclear message
@@ -156,7 +166,7 @@ class _Turn:
         """The intent router over the served knowledge's examples (None: keyword rules only)."""
         deps = self.toolkit.deps
         try:
-            return intent_router(deps.embedder, deps.knowledge.intents)
+            return intent_router(deps.embedder, deps.knowledge.intents, deps.settings.data_dir / "cache")
         except Exception as exc:  # an embedder failure costs the router, never the answer
             log.warning("intent router unavailable, keyword rules only: %s", exc)
             return None
@@ -325,6 +335,7 @@ class _Turn:
             claimed_yen=ext.claimed_yen,
             hits=self.hits,
             category=self.slots.get("category") if "comparison" not in plan.intents else None,
+            given=self.given,
         )
         sections: list[tuple[str, Section]] = []
         programmes: list[str] = []
@@ -404,10 +415,10 @@ class _Turn:
             status = info.deadline(s)
             if status.verdict:
                 return "deadline", with_lead(status, cast(Verdict, status.verdict), language)
-        if intent == "eligibility" and section.verdict in ("yes", "no") and self.given:
-            # the applicant's own facts decide it (「大企業でも申請できる？」)
+        if intent == "eligibility" and section.verdict and self.given:
+            # the applicant's own facts decide it (「大企業でも申請できる？」), or what is still missing
             return intent, with_lead(section, cast(Verdict, section.verdict), language)
-        match = self._ruling(s)
+        match = self._ruling(s) if not _FIGURE.search(last_question(self.ctx.message)) else None
         if match is not None and match.confident:
             return "ruling", ruling_section(s, match, language)
         if intent == "eligibility" and section.verdict:
@@ -417,7 +428,7 @@ class _Turn:
     def _ruling(self, s: Situation) -> RulingMatch | None:
         deps = self.toolkit.deps
         try:
-            index = ruling_index(deps.embedder, deps.knowledge)
+            index = ruling_index(deps.embedder, deps.knowledge, deps.settings.data_dir / "cache")
         except Exception as exc:  # an embedder failure costs the direct answer, never the answer
             log.warning("rulings unavailable: %s", exc)
             return None

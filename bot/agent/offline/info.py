@@ -7,6 +7,8 @@ from __future__ import annotations
 import re
 
 from bot.agent.offline.answers import rate_lines
+from bot.agent.offline.detect import normalise
+from bot.agent.offline.policy import condition_facts
 from bot.agent.offline.render import bullets, render
 from bot.agent.offline.situation import (
     Section,
@@ -18,11 +20,16 @@ from bot.agent.offline.situation import (
     relevant_notes,
 )
 from bot.knowledge.models import RateCapCalculation
+from bot.tools.eligibility import EligibilityResult
 from bot.tools.grant_models import category_label
 from bot.tools.parsing import format_yen
 from bot.tools.status import format_date
 from bot.tools.worksheet import format_rate
 
+# 「医療法人でも申請できる？」「個人事業主も対象？」: the question is about the applicant named before も.
+_FOCUS = re.compile(
+    r"(でも|も)[、,]?(申請|応募|対象|使え|つかえ|受け|もらえ|利用|申し?込|参加|いい|大丈夫|ok|可能|助成|補助)"
+)
 ELIGIBILITY_VERDICTS = {"eligible": "yes", "not_eligible": "no", "need_info": "depends"}
 _APPLY_NOTE = re.compile(r"申請|提出|郵送|電子|持参|書類|様式|登録|フォーム|宛名|正本")
 
@@ -54,11 +61,24 @@ def eligibility(s: Situation) -> Section:
         derived=derived,
     )
     verdict = ELIGIBILITY_VERDICTS[result.status]
+    if result.status == "need_info" and _asks_about_given(s, result):
+        verdict = "yes"  # 「医療法人でも受けられる？」: the stated fact passes; the rest is asked below
     if result.status == "need_info" and result.missing:
         section = ask(text, result.missing)
         section.verdict = verdict
         return section
     return Section(text, verdict=verdict)
+
+
+def _asks_about_given(s: Situation, result: EligibilityResult) -> bool:
+    """Whether the question asks about the fact it states (「Xでも…できる？」) and every rule that
+    reads a stated fact passes."""
+    assert s.programme is not None
+    if not s.given or not _FOCUS.search(normalise(s.message)):
+        return False
+    conditions = {rule.id: condition_facts(rule.condition) for rule in s.programme.eligibility}
+    touched = [r for r in result.rules if conditions.get(r.id, set()) & s.given]
+    return bool(touched) and all(r.outcome == "pass" for r in touched)
 
 
 def _category_fit(s: Situation) -> str:

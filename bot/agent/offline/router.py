@@ -16,7 +16,8 @@ router with its exact keyword rules (``bot/agent/offline/detect.py``).
 
 The example matrix is cached per process by (embedder, examples digest): every request, every
 ``Deps`` and every knowledge generation with the same examples share one embedding pass
-(~3 s for ~450 examples). A message costs one query embedding (10–25 ms on one BLAS thread,
+(~3 s for ~450 examples), and the vectors are kept on disk for the next process
+(:mod:`bot.retrieval.vector_cache`). A message costs one query embedding (10–25 ms on one BLAS thread,
 growing with its length; a message is routed on its last :data:`ROUTE_CHARS` characters).
 Deterministic: the same message gives the same scores.
 """
@@ -26,12 +27,14 @@ from __future__ import annotations
 import threading
 import unicodedata
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 
 from bot.knowledge.intents import Intent, IntentExamples, Language
 from bot.retrieval.embeddings import Embedder, Matrix
 from bot.retrieval.search import SingleThreadScope
+from bot.retrieval.vector_cache import cached_passages
 
 NEIGHBOURS = 3  # an intent's score: the mean similarity of its NEIGHBOURS nearest examples
 CONFIDENT_MARGIN = 0.015  # best − second-best intent score at which the reading is trusted
@@ -118,22 +121,27 @@ _cache: dict[tuple[str, str], ExampleMatrix] = {}
 _cache_lock = threading.Lock()
 
 
-def embed_examples(embedder: Embedder, intents: IntentExamples) -> ExampleMatrix:
-    """Embed every example (passage encoding), in file order."""
-    matrix = embedder.embed_passages([example.text for example in intents.examples])
+def embed_examples(
+    embedder: Embedder, intents: IntentExamples, cache_dir: Path | None = None
+) -> ExampleMatrix:
+    """Embed every example (passage encoding), in file order (kept in ``cache_dir`` when given)."""
+    matrix = cached_passages(embedder, [example.text for example in intents.examples], cache_dir)
     return ExampleMatrix(labels=tuple(example.intent for example in intents.examples), matrix=matrix)
 
 
-def intent_router(embedder: Embedder, intents: IntentExamples | None) -> IntentRouter | None:
+def intent_router(
+    embedder: Embedder, intents: IntentExamples | None, cache_dir: Path | None = None
+) -> IntentRouter | None:
     """The router over ``intents`` (None when the knowledge has no examples), its example matrix
-    embedded on first use and shared by every later call with the same embedder and examples."""
+    embedded on first use (or read from ``cache_dir``, where an earlier process left them) and
+    shared by every later call with the same embedder and examples."""
     if intents is None or not intents.examples:
         return None
     key = (embedder.name, intents.digest)
     with _cache_lock:  # concurrent first requests wait for one embedding pass
         examples = _cache.get(key)
         if examples is None:
-            examples = embed_examples(embedder, intents)
+            examples = embed_examples(embedder, intents, cache_dir)
             while len(_cache) >= MAX_CACHED:
                 _cache.pop(next(iter(_cache)))
             _cache[key] = examples

@@ -21,17 +21,21 @@ which is why the answer's heading names the question it answers. A real message 
 words than one short ask, and every ask added to the data makes its question easier to find.
 
 The asks' vectors and the BM25 indexes are built once per process for a given embedder and
-rulings digest (one embedding pass over every ask, ~2–3 s), then shared by every request.
+rulings digest, then shared by every request; the vectors are kept on disk
+(:mod:`bot.retrieval.vector_cache`), so only the first process after a change of the rulings
+pays for embedding every phrasing.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import re
 import threading
 import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -41,6 +45,7 @@ from bot.knowledge.models import Programme, Ruling
 from bot.retrieval.embeddings import Embedder, Matrix
 from bot.retrieval.lexical import JapaneseTokenizer, LexicalIndex
 from bot.retrieval.search import SingleThreadScope
+from bot.retrieval.vector_cache import cached_passages
 
 # Conversational words a question may carry that no document needs to contain.
 CONVERSATIONAL = frozenset(
@@ -98,6 +103,11 @@ CONVERSATIONAL = frozenset(
         "ok",
     ]
 )
+# Words nearly every question about a grant carries: sharing one does not make a ruling the answer.
+GENERIC = frozenset(
+    ["申請", "対象", "事業", "助成", "補助", "助成金", "補助金", "制度", "支援", "利用", "応募"]
+)
+_HIRAGANA = re.compile(r"[ぁ-ゖー]+")
 LEXICAL_WEIGHT = 0.1
 CONFIDENT_MARGIN = 0.03
 LEXICAL_MODE = "A"
@@ -114,10 +124,11 @@ class RulingMatch:
     margin: float
     lexical_agrees: bool  # the ruling is also BM25's best (and BM25 found something)
     unknown: tuple[str, ...] = ()  # the message's content words that neither the document nor a ruling uses
+    specific: bool = True  # the message shares a content word (not the programme's name) with the ruling
 
     @property
     def confident(self) -> bool:
-        return self.lexical_agrees and self.margin >= CONFIDENT_MARGIN and not self.unknown
+        return self.lexical_agrees and self.margin >= CONFIDENT_MARGIN and self.specific and not self.unknown
 
 
 @dataclass(frozen=True)
@@ -127,6 +138,8 @@ class _ProgrammeRulings:
     owner: np.ndarray  # the ruling index of each row
     lexical: LexicalIndex
     vocabulary: frozenset[str]  # content words of the programme's document, names and rulings
+    names: frozenset[str]  # content words of the programme's names
+    words: tuple[frozenset[str], ...]  # each ruling's content words (asks and statement)
 
 
 class RulingIndex:
@@ -154,13 +167,16 @@ class RulingIndex:
         first = int(order[0])
         margin = float(scores[first] - scores[order[1]]) if len(order) > 1 else 1.0
         agrees = best_lexical > 0 and int(np.argmax(lexical)) == first
-        unknown = tuple(sorted(content_words(text) - table.vocabulary - CONVERSATIONAL))
+        nouns = content_words(text, nouns_only=True)
+        unknown = tuple(sorted(nouns - table.vocabulary - CONVERSATIONAL))
+        specific = bool((nouns - table.names - GENERIC) & table.words[first])
         return RulingMatch(
             ruling=table.rulings[first],
             score=float(scores[first]),
             margin=round(margin, 6),
             lexical_agrees=agrees,
             unknown=unknown,
+            specific=specific,
         )
 
 
@@ -177,30 +193,31 @@ def rulings_digest(knowledge: KnowledgeBase) -> str:
     return hashlib.sha256(json.dumps(payload, ensure_ascii=False, sort_keys=True).encode()).hexdigest()[:16]
 
 
-def ruling_index(embedder: Embedder, knowledge: KnowledgeBase) -> RulingIndex:
-    """The index over the knowledge's rulings, built on first use and shared afterwards."""
+def ruling_index(embedder: Embedder, knowledge: KnowledgeBase, cache_dir: Path | None = None) -> RulingIndex:
+    """The index over the knowledge's rulings, built on first use and shared afterwards (the
+    phrasings' vectors are kept in ``cache_dir`` for the next process)."""
     key = (embedder.name, rulings_digest(knowledge))
     with _lock:
         index = _cache.get(key)
         if index is None:
-            index = _build(embedder, knowledge)
+            index = _build(embedder, knowledge, cache_dir)
             while len(_cache) >= MAX_CACHED:
                 _cache.pop(next(iter(_cache)))
             _cache[key] = index
     return index
 
 
-def content_words(text: str) -> set[str]:
-    """The nouns, verbs and adjectives of a Japanese text (Sudachi normalised forms, lower
-    case); English words are not read (the documents are Japanese)."""
+def content_words(text: str, nouns_only: bool = False) -> set[str]:
+    """The nouns (and, unless ``nouns_only``, verbs and adjectives) of a Japanese text: Sudachi
+    normalised forms in lower case. English words are not read (the documents are Japanese),
+    nor nouns written in hiragana alone (often a misread colloquialism: 「もん」「こうじ」)."""
     words: set[str] = set()
     for morpheme in _morphemes(text):
         pos = morpheme.part_of_speech()
-        if (pos[0] == "名詞" and pos[1] in ("普通名詞", "固有名詞")) or (
-            pos[0] in ("動詞", "形容詞") and pos[1] == "一般"
-        ):
+        noun = pos[0] == "名詞" and pos[1] in ("普通名詞", "固有名詞")
+        if noun or (not nouns_only and pos[0] in ("動詞", "形容詞") and pos[1] == "一般"):
             form = str(morpheme.normalized_form()).lower()
-            if not form.isascii():
+            if not form.isascii() and not (noun and _HIRAGANA.fullmatch(form)):
                 words.add(form)
     return words
 
@@ -239,13 +256,13 @@ def _vocabulary(knowledge: KnowledgeBase, programme: Programme) -> frozenset[str
     return frozenset(content_words("\n".join(texts)))
 
 
-def _build(embedder: Embedder, knowledge: KnowledgeBase) -> RulingIndex:
+def _build(embedder: Embedder, knowledge: KnowledgeBase, cache_dir: Path | None) -> RulingIndex:
     programmes = knowledge.programmes
     if not _tokenizer:
         _tokenizer.append(JapaneseTokenizer(LEXICAL_MODE))
     tokenizer = _tokenizer[0]
     rows = [(pid, i, ask) for pid, p in programmes.items() for i, r in enumerate(p.rulings) for ask in r.asks]
-    matrix = embedder.embed_passages([ask for _, _, ask in rows])
+    matrix = cached_passages(embedder, [ask for _, _, ask in rows], cache_dir)
     tables: dict[str, _ProgrammeRulings] = {}
     for pid, programme in programmes.items():
         if not programme.rulings:
@@ -260,5 +277,11 @@ def _build(embedder: Embedder, knowledge: KnowledgeBase) -> RulingIndex:
             owner=np.array([rows[n][1] for n in picked]),
             lexical=LexicalIndex(tokenizer, [tokenizer.tokenize(d) for d in documents], 0.0),
             vocabulary=_vocabulary(knowledge, programme),
+            names=frozenset(
+                content_words(" ".join([programme.name.value, programme.short_name, *programme.aliases]))
+            ),
+            words=tuple(
+                frozenset(content_words(" ".join([*r.asks, r.statement]))) for r in programme.rulings
+            ),
         )
     return RulingIndex(embedder, tables)

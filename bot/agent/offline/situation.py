@@ -51,6 +51,7 @@ class Situation:
     claimed_yen: list[int] = field(default_factory=list)
     hits: list[SearchHit] | None = None  # a search already run this turn, reused
     category: str | None = None  # a category the user named (「区分2で」)
+    given: set[str] = field(default_factory=set)  # the facts this message states
     shown: set[str] = field(default_factory=set)  # chunk ids already quoted this turn
     _facts: ProgrammeFacts | None = None
 

@@ -37,13 +37,16 @@ DESCRIPTION = (
 
 def warm_up(deps: Deps) -> None:
     """Load the published knowledge generation, embed the intent examples of the offline
-    engine's router and open the store before the first request (failures are only logged:
+    engine's router and the rulings' phrasings, and open the store before the first request (failures
+    are only logged:
     ``/readyz`` reports them and the requests that need the index get a 503)."""
     from bot.agent.offline.router import intent_router
+    from bot.agent.offline.rulings import ruling_index
 
     try:
         deps.retriever.search("省エネ設備の補助金", k=1)
-        intent_router(deps.embedder, deps.knowledge.intents)
+        intent_router(deps.embedder, deps.knowledge.intents, deps.settings.data_dir / "cache")
+        ruling_index(deps.embedder, deps.knowledge, deps.settings.data_dir / "cache")
         deps.store.get_session(health.READINESS_PROBE_SESSION)
     except AdvisorError as exc:
         log.warning("not ready at start-up: %s", exc.message_en)
