@@ -52,6 +52,7 @@ class Situation:
     hits: list[SearchHit] | None = None  # a search already run this turn, reused
     category: str | None = None  # a category the user named (「区分2で」)
     shown: set[str] = field(default_factory=set)  # chunk ids already quoted this turn
+    lang: str = "ja"  # the turn's language: "en" answers with bot/agent/offline/english*.py
     _facts: ProgrammeFacts | None = None
 
     def programme_facts(self) -> ProgrammeFacts:
