@@ -90,8 +90,10 @@ def fiscal_year(text: str) -> str:
 
 
 def rounding(info: RoundingInfo) -> str:
-    """「rounded down to the nearest ¥1 (the documents do not state the rule)」."""
-    text = f"{RULES_EN[info.rule]} to the nearest {yen(info.unit_yen)}"
+    """「rounded down to whole yen (the documents do not state the rule)」, or to the nearest
+    ¥1,000 for a larger unit."""
+    unit = "whole yen" if info.unit_yen == 1 else f"the nearest {yen(info.unit_yen)}"
+    text = f"{RULES_EN[info.rule]} to {unit}"
     return text if info.stated else f"{text} (the documents do not state the rule)"
 
 

@@ -91,7 +91,7 @@ _RULES: tuple[tuple[Intent, str], ...] = (
     ),
     (
         "overview",
-        r"\bwhat is\b|\bwhat's\b|\btell me about\b|\boverview\b|\bexplain\b|\bsummary\b|\babout the\b",
+        r"\bwhat is\b|\bwhat's\b|\btell me about\b|\boverview\b|\bexplain\b|\bsummary\b",
     ),
 )
 _PATTERNS = tuple((intent, re.compile(pattern)) for intent, pattern in _RULES)
@@ -102,7 +102,7 @@ ENGLISH_FIND = re.compile(
 )
 ENGLISH_DOMAIN = re.compile(
     r"grant|subsid|funding|decarboni|carbon|co2|emission|energy|credit|apply|applica|deadline|"
-    r"eligib|programme|program|sme|offset|saf\b|j-ver|tokyo"
+    r"eligib|programme|program|sme|offset|saf\b|j-ver"
 )
 ENGLISH_OFF_TOPIC = re.compile(
     r"\b(weather|stock price|stocks|bitcoin|crypto|recipe|cook|movie|film|music|football|baseball|soccer|"

@@ -25,6 +25,8 @@ _YEN = re.compile(
     rf"(?:¥|￥|\byen\s|\bjpy\s?)\s*{_NUMBER}{_SCALE}|{_NUMBER}{_SCALE}\s*(?:yen|jpy|円)",
     re.IGNORECASE,
 )
+AMOUNT_SLOTS = ("costs", "eligible_cost_yen", "capital_yen", "total_project_cost", "donations_income")
+AMOUNT_SLOTS += ("eligible_cost_planned",)
 _BARE = re.compile(rf"{_NUMBER}\s*(million|billion|bn|mn)\b(?!\s*(?:yen|jpy|円))", re.IGNORECASE)
 _TONNES = re.compile(rf"{_NUMBER}\s*(?:t-?co2e?|tco2e?|tonnes?|tons?|t)\b", re.IGNORECASE)
 _PERCENT = re.compile(rf"{_NUMBER}\s*(?:%|percent|per cent)", re.IGNORECASE)
@@ -109,7 +111,7 @@ BOOL_RULES_EN: dict[str, tuple[str, str]] = {
 }
 _SME_NO = re.compile(
     r"\b(not an? sme|not a small|large (company|enterprise|corporation|firm|business)|big (company|firm)|"
-    r"major (company|corporation))\b"
+    r"major (company|corporation)|listed (company|corporation))\b"
 )
 _SME_YES = re.compile(
     r"\b(sme|smes|small (and|or) medium|small(-sized)? (business|company|firm|manufacturer|enterprise)|"
@@ -201,13 +203,19 @@ def extract_english(text: str, programme: Programme | None, out: Extraction) -> 
 
 
 def _amounts(norm: str, programme: Programme | None, out: Extraction) -> None:
-    if any(key in out.changes for key in ("costs", "eligible_cost_yen")):
-        return  # the Japanese rules read the amounts (「1,200万円」)
+    mentions = yen_mentions(norm)
+    if not mentions:
+        return  # none in English; the Japanese rules' reading (「1,200万円」) stands
+    for key in AMOUNT_SLOTS:  # «¥9M» is not 「¥9」: the English reading replaces the Japanese one
+        out.changes.pop(key, None)
+    out.approximate.clear()
+    out.bounded.clear()
+    out.claimed_yen.clear()
     labels = [*_YEN_LABELS, *_item_labels(programme)]
     planned = programme is not None and any(s.name == "eligible_cost_planned" for s in programme.inputs)
     costs: dict[str, int] = {}
     totals: list[int] = []
-    for start, _end, value, shown in yen_mentions(norm):
+    for start, _end, value, shown in mentions:
         before = _clause_before(norm, start)
         label = _nearest(before, labels)
         if label == "premise":
