@@ -25,8 +25,8 @@ _YEN = re.compile(
     rf"(?:¥|￥|\byen\s|\bjpy\s?)\s*{_NUMBER}{_SCALE}|{_NUMBER}{_SCALE}\s*(?:yen|jpy|円)",
     re.IGNORECASE,
 )
-AMOUNT_SLOTS = ("costs", "eligible_cost_yen", "capital_yen", "total_project_cost", "donations_income")
-AMOUNT_SLOTS += ("eligible_cost_planned",)
+AMOUNT_SLOTS: tuple[str, ...] = ("costs", "eligible_cost_yen", "capital_yen", "total_project_cost")
+AMOUNT_SLOTS += ("donations_income", "eligible_cost_planned")
 _BARE = re.compile(rf"{_NUMBER}\s*(million|billion|bn|mn)\b(?!\s*(?:yen|jpy|円))", re.IGNORECASE)
 _TONNES = re.compile(rf"{_NUMBER}\s*(?:t-?co2e?|tco2e?|tonnes?|tons?|t)\b", re.IGNORECASE)
 _PERCENT = re.compile(rf"{_NUMBER}\s*(?:%|percent|per cent)", re.IGNORECASE)
