@@ -67,7 +67,7 @@ BOOL_RULES_EN: dict[str, tuple[str, str]] = {
     "located_in_tokyo": (_TOKYO_NO, _TOKYO_YES),
     "self_plan": (
         r"(not|n't|no) (make|made|write|wrote|draft|drafted|have|prepare|prepared)?\s*(our|my) own plan",
-        r"\b(our|my) own plan|plan(ned)? (it )?(ourselves|myself|in-house)|self-made plan|in-house plan",
+        r"\b((our|my) )?own plan|plan(ned)? (it )?(ourselves|myself|in-house)|self-made plan|in-house plan",
     ),
     "energy_diagnosis": (
         rf"{_NEG}[^.,;]{{0,30}}energy (audit|diagnosis)|energy (audit|diagnosis)[^.,;]{{0,10}}{_NEG}",
