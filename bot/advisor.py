@@ -83,6 +83,7 @@ def answer(
         reply = reply.model_copy(update={"answer": f"{notice}\n\n{reply.answer}"})
     result = Answer(
         answer=reply.answer,
+        lang=reply.lang,
         programmes=reply.programmes,
         citations=reply.citations,
         tool_calls=reply.tool_calls,

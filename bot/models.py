@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -29,9 +29,13 @@ class ToolCall(BaseModel):
 
 
 class Answer(BaseModel):
-    """One turn of the advisor: Japanese Markdown plus the data that backs it."""
+    """One turn of the advisor: Markdown (Japanese, or English for a question in English) plus the
+    data that backs it."""
 
-    answer: str = Field(description="Japanese Markdown shown to the user")
+    answer: str = Field(description="Markdown shown to the user, in the language of ``lang``")
+    lang: Literal["ja", "en"] = Field(
+        default="ja", description="The answer's language: 'ja', or 'en' for a question asked in English"
+    )
     programmes: list[str] = Field(default_factory=list, description="Canonical programme ids discussed")
     citations: list[Citation] = Field(default_factory=list)
     tool_calls: list[ToolCall] = Field(default_factory=list)

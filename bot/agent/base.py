@@ -42,6 +42,7 @@ class EngineReply(BaseModel):
     """What an engine answers; ``bot.advisor`` turns it into an ``Answer``."""
 
     answer: str
+    lang: Literal["ja", "en"] = "ja"
     programmes: list[str] = Field(default_factory=list)
     citations: list[Citation] = Field(default_factory=list)
     tool_calls: list[ToolCall] = Field(default_factory=list)

@@ -7,6 +7,7 @@ import sys
 from typing import TYPE_CHECKING, Any, TextIO
 
 from bot.errors import AdvisorError
+from bot.tools.english import date as english_date
 
 if TYPE_CHECKING:
     from bot.deps import Deps
@@ -18,7 +19,7 @@ EXIT_WORDS = {"exit", "quit", "終了", "おわり", ":q"}
 def register(subparsers: argparse._SubParsersAction[Any]) -> None:
     """Register ``ask`` and ``chat``."""
     ask = subparsers.add_parser("ask", help="アドバイザーに質問（1ターン） (ask the advisor one question)")
-    ask.add_argument("message", help="質問 (the question, in Japanese)")
+    ask.add_argument("message", help="質問 (the question, in Japanese or English)")
     _add_common(ask)
     ask.add_argument("--json", action="store_true", help="Answer を JSON で出力 (print the Answer as JSON)")
     ask.set_defaults(handler=run_ask)
@@ -46,7 +47,10 @@ def run_ask(args: argparse.Namespace) -> int:
         print(result.model_dump_json(indent=2))
     else:
         print(render_answer(result))
-        print(f"\n（会話ID: {result.session_id} — 続けて質問するには --session {result.session_id}）")
+        if result.lang == "en":
+            print(f"\n(conversation {result.session_id} — to continue: --session {result.session_id})")
+        else:
+            print(f"\n（会話ID: {result.session_id} — 続けて質問するには --session {result.session_id}）")
     return 0
 
 
@@ -88,11 +92,18 @@ def chat_turn(line: str, session_id: str | None, as_of: Any, deps: Deps) -> str 
 
 def render_answer(result: Answer) -> str:
     """The answer text, then the follow-up questions and the numbered sources."""
+    en = result.lang == "en"  # an answer in English gets English labels
+    asking, sources = ("Let me check:", "Sources") if en else ("確認させてください:", "出典")
     parts = [result.answer.rstrip()]
     if result.follow_up and not all(q in result.answer for q in result.follow_up):
-        parts.append("確認させてください:\n" + "\n".join(f"- {q}" for q in result.follow_up))
-    if result.citations and "出典" not in result.answer:
+        parts.append(f"{asking}\n" + "\n".join(f"- {q}" for q in result.follow_up))
+    if result.citations and sources not in result.answer:
         lines = [f"[{i}] {c.title} — {c.section} {c.url}".rstrip() for i, c in enumerate(result.citations, 1)]
-        parts.append("出典:\n" + "\n".join(lines))
-    parts.append(f"（{result.as_of.year}年{result.as_of.month}月{result.as_of.day}日時点・{result.mode}）")
+        parts.append(f"{sources}:\n" + "\n".join(lines))
+    if en:
+        parts.append(f"(as of {english_date(result.as_of)} · {result.mode})")
+    else:
+        parts.append(
+            f"（{result.as_of.year}年{result.as_of.month}月{result.as_of.day}日時点・{result.mode}）"
+        )
     return "\n\n".join(parts)

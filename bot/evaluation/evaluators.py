@@ -45,10 +45,25 @@ REFUSAL_PHRASES: tuple[str, ...] = (
     "対応しておりません",
     "範囲外",
     "お手伝いできません",
+    "cannot help",
+    "can't help",
+    "not able to help",
+    "outside the scope",
+    "do not cover",
+    "does not cover",
 )
 """Phrases by which an answer declines a question outside the advisor's scope."""
 
-COVERAGE_PHRASES: tuple[str, ...] = ("ご案内しています", "についてご案内", "脱炭素", "補助金", "助成金")
+COVERAGE_PHRASES: tuple[str, ...] = (
+    "ご案内しています",
+    "についてご案内",
+    "脱炭素",
+    "補助金",
+    "助成金",
+    "decarbonisation",
+    "decarbonization",
+    "grants",
+)
 """Phrases by which a refusal says what the advisor does cover (besides naming a programme)."""
 
 
@@ -325,14 +340,17 @@ class FollowUp:
 
 
 def _input_phrases(knowledge: KnowledgeBase, programmes: Sequence[str], name: str) -> list[str]:
-    """The question and label of input ``name`` in the first of ``programmes`` that declares it."""
+    """The question and label of input ``name`` (Japanese, and English where the programme has
+    them) in the first of ``programmes`` that declares it."""
     for pid in dict.fromkeys(programmes):
         programme = knowledge.programmes.get(pid)
         if programme is None:
             continue
+        english = programme.english.inputs.get(name) if programme.english else None
         for spec in programme.inputs:
             if spec.name == name:
-                return [spec.question, spec.label]
+                # an English answer asks with the programme's English question
+                return [spec.question, spec.label, *([english.question, english.label] if english else [])]
     return [name]
 
 

@@ -17,6 +17,8 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, PlainSerializer, model_validator
 
+from bot.knowledge.english import English, unknown_keys
+
 
 def _to_fraction(value: object) -> Fraction:
     if isinstance(value, Fraction):
@@ -357,6 +359,7 @@ class Programme(Strict):
     contacts: list[Contact] = []
     rulings: list[Ruling] = []
     vocabulary: Vocabulary = Vocabulary()
+    english: English | None = None  # translations for English answers (bot/knowledge/english.py)
 
     @property
     def family(self) -> str:
@@ -395,6 +398,30 @@ class Programme(Strict):
             unknown = set(deadline.windows) - window_ids
             if unknown:
                 raise ValueError(f"deadline {deadline.id}: unknown windows {sorted(unknown)}")
+        return self
+
+    @model_validator(mode="after")
+    def _english_names_facts(self) -> Programme:
+        if self.english is None:
+            return self
+        calc = self.calculation
+        items = [*getattr(calc, "cost_items", []), *getattr(calc, "excluded_costs", [])]
+        known = {
+            "inputs": [spec.name for spec in self.inputs],
+            "rules": [rule.id for rule in self.eligibility],
+            "categories": [c.id for c in getattr(calc, "categories", [])],
+            "cost_items": [item.id for item in items],
+            "excluded_reasons": [item.id for item in getattr(calc, "excluded_costs", [])],
+            "lines": [line.id for line in getattr(calc, "lines", [])],
+            "deadlines": [d.id for d in self.deadlines],
+        }
+        unknown = unknown_keys(self.english, known)
+        if unknown:
+            raise ValueError(f"translations of facts the programme does not have: {unknown}")
+        if len(self.english.contacts) > len(self.contacts) or len(self.english.targets) > len(
+            self.target_applicants
+        ):
+            raise ValueError("english.contacts / english.targets: more entries than the programme has")
         return self
 
     def sources(self) -> list[SourceRef]:

@@ -225,5 +225,7 @@ vocabulary:  # how people talk about the programme (the offline engine matches t
   topics: [TODO]  # equipment, activities and terms of its rules, e.g. [冷蔵ショーケース, LED, 断熱]
   weak_topics: []  # words that point here only when no stronger word points elsewhere
   percent_input: null  # the input a bare percentage in a message is about, e.g. co2_reduction_pct
+
+english: null  # optional: English name and translations for English answers (see docs/knowledge.md)
 """
 )

@@ -127,6 +127,8 @@ def programme_info(programme: Programme, tokens: Iterable[str] = ()) -> Programm
     names = [programme.name.value, *programme.aliases]
     if programme.vocabulary.short_name:
         names.append(programme.vocabulary.short_name)
+    if programme.english is not None:
+        names.append(programme.english.name)  # how an English answer names it
     categories: tuple[CategoryInfo, ...] = ()
     if isinstance(programme.calculation, RateCapCalculation):
         categories = tuple(
@@ -161,7 +163,8 @@ def _distinctive_tokens(
     programmes: Mapping[str, Programme], documents: Mapping[str, str]
 ) -> dict[str, list[str]]:
     """Per programme family: ASCII (3+) and katakana (4+) tokens of its names that no other
-    family's names, summary or documents use as a word."""
+    family's names, summary (Japanese and English) or documents use as a word; English
+    multi-word aliases give no tokens."""
     texts: dict[str, list[str]] = {}
     candidates: dict[str, set[str]] = {}
     for programme in programmes.values():
@@ -173,7 +176,13 @@ def _distinctive_tokens(
             *(_normal(documents.get(d, "")) for d in sorted(docs)),
         ]
         texts.setdefault(programme.family, []).extend(own)
+        if programme.english is not None:
+            texts[programme.family].extend(
+                _normal(t) for t in (programme.english.name, programme.english.summary or "")
+            )
         for name in names:
+            if name.isascii() and " " in name:
+                continue  # an English phrase (an alias of several words) names it only as a whole
             candidates.setdefault(programme.family, set()).update(_TOKEN.findall(name))
     found: dict[str, list[str]] = {}
     for family, tokens in candidates.items():

@@ -35,6 +35,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
 from bot.agent.matching import mentioned_programmes
+from bot.agent.offline import language as english
 from bot.agent.offline.router import IntentRouter, Routing, language
 from bot.knowledge.intents import Intent, Language
 from bot.knowledge.models import Programme
@@ -277,7 +278,7 @@ def _read_intents(
     domain_words: bool,
 ) -> _Reading | _Deferred:
     """Combine the keyword rules and the router (see the module docstring)."""
-    rules = detect_intents(text) if lang == "ja" else []
+    rules = detect_intents(text) if lang == "ja" else english.english_intents(text)
     if router is None or not set(rules) <= WEAK_RULES:
         return _Reading(rules)
 
@@ -302,13 +303,22 @@ def _confident_or_unclear(routing: Routing) -> _Reading:
     return _Reading([], routing, unclear=True)
 
 
-def detect(programmes: Mapping[str, Programme], text: str, router: IntentRouter | None = None) -> Detection:
+def detect(
+    programmes: Mapping[str, Programme],
+    text: str,
+    router: IntentRouter | None = None,
+    lang: Language | None = None,
+) -> Detection:
     """Programmes and intents of one message, with the scope flags; ``router`` (optional) reads
-    the intent where the keyword rules do not decide it (see the module docstring)."""
+    the intent where the keyword rules do not decide it (see the module docstring); ``lang``: the
+    turn's language (default: read from the message alone)."""
     norm = normalise(text).strip()
     ranked, named = detect_programmes(programmes, text)
-    lang = language(text)
-    domain_words = bool(ranked) or bool(_DOMAIN.search(norm))
+    lang = lang or language(text)
+    en = lang == "en"
+    domain_words = (
+        bool(ranked) or bool(_DOMAIN.search(norm)) or (en and bool(english.ENGLISH_DOMAIN.search(norm)))
+    )
     reading = _read_intents(programmes, text, lang, router, domain_words)
     routing = reading.routing if isinstance(reading, _Reading) else None
     # An English question has none of the (Japanese) domain words: there the router's reading
@@ -321,18 +331,20 @@ def detect(programmes: Mapping[str, Programme], text: str, router: IntentRouter 
         and (routing.confident or routing.runner_up != "out_of_scope")
     )
     in_domain = domain_words or routed_domain
-    greeting = bool(_GREETING.match(norm)) or (bool(_THANKS.search(norm)) and len(norm) <= 20)
+    greeting = bool(_GREETING.match(norm) or (en and english.ENGLISH_GREETING.match(norm)))
+    greeting = greeting or (bool(_THANKS.search(norm)) and len(norm) <= 20)
     return Detection(
         programmes=ranked,
         named=named,
         intents=reading.intents if isinstance(reading, _Reading) else [],
         in_domain=in_domain,
-        off_topic=bool(_OFF_TOPIC.search(norm)),
+        off_topic=bool(_OFF_TOPIC.search(norm) or (en and english.ENGLISH_OFF_TOPIC.search(norm))),
         injection=bool(_INJECTION.search(norm)),
         greeting=greeting,
-        find=bool(_FIND.search(norm)) and not named,
-        capabilities=bool(_CAPABILITIES.search(norm)),
-        elsewhere=bool(_ELSEWHERE.search(norm)) and not ranked,
+        find=bool(_FIND.search(norm) or (en and english.ENGLISH_FIND.search(norm))) and not named,
+        capabilities=bool(_CAPABILITIES.search(norm) or (en and english.ENGLISH_CAPABILITIES.search(norm))),
+        elsewhere=bool(_ELSEWHERE.search(norm) or (en and english.ENGLISH_ELSEWHERE.search(norm)))
+        and not ranked,
         creative=bool(_CREATIVE.search(norm)),
         language=lang,
         reading=reading,

@@ -10,14 +10,17 @@ the application-status tool, every name and desk from the programme files (cited
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Mapping, Sequence
 from typing import Any
 
 from bot.agent.matching import NAME_SCORE
+from bot.agent.offline import english
 from bot.agent.offline.render import bullets, render
 from bot.agent.offline.situation import Section, Situation, cite
 from bot.agent.toolkit import ProgrammeMatch
 from bot.knowledge.models import Programme
+from bot.tools import english as en
 from bot.tools.status import StatusResult, WindowStatus, format_date
 
 
@@ -30,14 +33,15 @@ def find(s: Situation, profile: dict[str, Any], topical: Sequence[str] = ()) -> 
     ids = narrowed or _by_state(programmes, statuses)
     items = bullets(_item(s, programmes[pid], statuses[pid]) for pid in ids)
     open_ids = [pid for pid in ids if _open(statuses[pid])]
-    as_of = format_date(s.toolkit.as_of)
+    as_of = _date(s, s.toolkit.as_of)
     if open_ids:
-        names = "、".join(programmes[pid].short_name for pid in open_ids)
-        lead = render("find.some_open", as_of=as_of, names=names)
+        names = ("、" if s.lang != "en" else ", ").join(_name(s, programmes[pid]) for pid in open_ids)
+        lead = render("find.some_open", lang=s.lang, as_of=as_of, names=names)
     else:
-        lead = render("find.none_open_fitting" if narrowed else "find.none_open", as_of=as_of)
+        lead = render("find.none_open_fitting" if narrowed else "find.none_open", lang=s.lang, as_of=as_of)
     text = render(
         "find.answer",
+        lang=s.lang,
         as_of=as_of,
         lead=lead,
         items=items,
@@ -73,8 +77,8 @@ def _open(status: StatusResult) -> bool:
 
 def _item(s: Situation, programme: Programme, status: StatusResult) -> str:
     cite(s.toolkit, [programme.summary.source, *(w.source for w in status.windows[-1:])])
-    kind = render("find.not_a_grant") if programme.kind == "support_plan" else ""
-    return f"**{programme.short_name}**（{programme.name.value}）— {_state_label(s, programme, status)}{kind}"
+    kind = render("find.not_a_grant", lang=s.lang) if programme.kind == "support_plan" else ""
+    return f"**{_name(s, programme)}**（{programme.name.value}）— {_state_label(s, programme, status)}{kind}"
 
 
 def _state_label(s: Situation, programme: Programme, status: StatusResult) -> str:
@@ -84,16 +88,24 @@ def _state_label(s: Situation, programme: Programme, status: StatusResult) -> st
     if open_now:
         first = min(open_now, key=lambda w: w.end)
         return render(
-            "find.state_open", window=first.name, end=format_date(first.end), days=f"{first.days_left:,}"
+            "find.state_open",
+            lang=s.lang,
+            window=_window(s, first),
+            end=_date(s, first.end),
+            days=f"{first.days_left:,}",
         )
     if upcoming:
         first = min(upcoming, key=lambda w: w.start)
-        return render("find.state_upcoming", window=first.name, start=format_date(first.start))
+        return render(
+            "find.state_upcoming", lang=s.lang, window=_window(s, first), start=_date(s, first.start)
+        )
     if status.windows:
         last: WindowStatus = max(status.windows, key=lambda w: w.end)
-        later = render("find.no_later") if s.toolkit.deps.knowledge.is_latest(programme) else ""
-        return render("find.state_closed", window=last.name, end=format_date(last.end), later=later)
-    return render("find.state_none")
+        later = render("find.no_later", lang=s.lang) if s.toolkit.deps.knowledge.is_latest(programme) else ""
+        return render(
+            "find.state_closed", lang=s.lang, window=_window(s, last), end=_date(s, last.end), later=later
+        )
+    return render("find.state_none", lang=s.lang)
 
 
 def _next_steps(s: Situation, programmes: Sequence[Programme]) -> str:
@@ -107,5 +119,17 @@ def _next_steps(s: Situation, programmes: Sequence[Programme]) -> str:
             contact = programme.contacts[0]
             cite(s.toolkit, [contact.source])
             desk = f"、{contact.organisation}" + (f"（{contact.phone}）" if contact.phone else "")
-        lines.append(f"{programme.short_name}: {programme.url.value}{desk}")
-    return render("find.next_steps", lines=bullets(lines))
+        lines.append(f"{_name(s, programme)}: {programme.url.value}{desk}")
+    return render("find.next_steps", lang=s.lang, lines=bullets(lines))
+
+
+def _name(s: Situation, programme: Programme) -> str:
+    return english.name(programme) if s.lang == "en" else programme.short_name
+
+
+def _date(s: Situation, day: dt.date) -> str:
+    return en.date(day) if s.lang == "en" else format_date(day)
+
+
+def _window(s: Situation, window: WindowStatus) -> str:
+    return en.window_name(window) if s.lang == "en" else window.name

@@ -17,14 +17,16 @@ from dataclasses import dataclass, field
 from typing import Any, cast
 
 from bot.agent.base import EngineReply, TurnContext
-from bot.agent.offline import answers, discovery, info
+from bot.agent.offline import answers, discovery, english_info, info
 from bot.agent.offline.detect import Detection, detect, normalise
+from bot.agent.offline.language import turn_language
 from bot.agent.offline.policy import COST_SLOTS, condition_facts, ja_month, named_category, prune
 from bot.agent.offline.render import bullets, join_sections, render, sources_block
 from bot.agent.offline.router import IntentRouter, intent_router
 from bot.agent.offline.rulings import RulingMatch, ruling_index
 from bot.agent.offline.situation import Section, Situation, programme_facts, related, safe_search
 from bot.agent.offline.slots import PRETEND, Extraction, answer_pending, derive_sme, extract
+from bot.agent.offline.slots_en import answer_pending_english, extract_english
 from bot.agent.offline.verdicts import (
     Verdict,
     asks_status,
@@ -142,16 +144,19 @@ class _Turn:
         self.others: list[str] = []
         self.topical: list[str] = []
         self.given: set[str] = set()  # the facts this message states
+        self.lang = turn_language(ctx.message, self.programmes, ctx.slots.get("lang"))
 
     # --- the turn --------------------------------------------------------------------------
 
     def run(self) -> EngineReply:
-        det = detect(self.programmes, self.ctx.message, self._router())
+        det = detect(self.programmes, self.ctx.message, self._router(), lang=self.lang)
         self.topical = det.programmes
         previous = self.slots.get("programme_id")
         previous = previous if previous in self.programmes else None
         pid = det.programmes[0] if det.programmes else previous
         ext = extract(self.ctx.message, self.programmes[pid] if pid else None)
+        if self.lang == "en":
+            extract_english(self.ctx.message, self.programmes[pid] if pid else None, ext)
         category = named_category(self.ctx.message, self.programmes[pid] if pid else None)
         if category is not None:
             ext.changes["category"] = category
@@ -185,7 +190,8 @@ class _Turn:
             if spec is None:
                 return False
             kind = spec.type
-        value = answer_pending(self.ctx.message, kind)
+        read = answer_pending_english if self.lang == "en" else answer_pending
+        value = read(self.ctx.message, kind)
         if value is None:
             return False
         ext.changes[fact] = value
@@ -309,6 +315,10 @@ class _Turn:
                 self.slots[key] = value
         if pid is not None:
             self.slots["programme_id"] = pid
+        if self.lang == "en":  # a short follow-up («and the deadline?») stays English
+            self.slots["lang"] = "en"
+        else:
+            self.slots.pop("lang", None)
         if "is_sme" in ext.changes:
             self.slots.pop("sme_derived", None)
         elif ext.changes.get("org_type") in ("sme_company", "large_company"):
@@ -336,6 +346,7 @@ class _Turn:
             hits=self.hits,
             category=self.slots.get("category") if "comparison" not in plan.intents else None,
             given=self.given,
+            lang=self.lang,
         )
         sections: list[tuple[str, Section]] = []
         programmes: list[str] = []
@@ -343,24 +354,30 @@ class _Turn:
             section, ids = self._answer(intent, situation, det)
             sections.append((intent, section))
             programmes += [pid for pid in ids if pid not in programmes]
-        if sections and plan.programme is not None and is_yes_no(self.ctx.message, det.language):
-            sections[0] = self._direct(sections[0], situation, det.language)
-        parts = [render("common.injection")] if det.injection else []
+        lang = self.lang
+        if sections and plan.programme is not None and is_yes_no(self.ctx.message, lang):
+            sections[0] = self._direct(sections[0], situation, lang)
+        parts = [render("common.injection", lang=lang)] if det.injection else []
         if PRETEND.search(normalise(self.ctx.message)):
-            parts.append(render("common.pretend"))
+            parts.append(render("common.pretend", lang=lang))
         parts += [section.text for _, section in sections]
         if plan.programme is not None and set(plan.intents) & RELATED_INTENTS:
-            parts.append(related(situation))
+            parts.append(english_info.related(situation) if lang == "en" else related(situation))
         if ext.approximate:
-            parts.append(render("common.approximate"))
+            parts.append(render("common.approximate", lang=lang))
         if ext.bounded:
-            parts.append(render("common.bounded"))
+            parts.append(render("common.bounded", lang=lang))
         if plan.programme is not None and set(plan.intents) & PROGRAMME_INTENTS:
-            parts.append(self._basis(plan.programme, "deadline" not in plan.intents))
+            closed_note = "deadline" not in plan.intents
+            if lang == "en":
+                parts.append(english_info.basis(self.toolkit, plan.programme, closed_note))
+            else:
+                parts.append(self._basis(plan.programme, closed_note))
         asking = next(((intent, s) for intent, s in sections if s.follow_up), None)
         self._remember(plan, asking)
         return EngineReply(
-            answer=join_sections(*parts, sources_block(self.toolkit.citations)),
+            answer=join_sections(*parts, sources_block(self.toolkit.citations, lang)),
+            lang=lang,
             programmes=programmes,
             citations=self.toolkit.citations,
             tool_calls=self.toolkit.calls,
@@ -369,6 +386,8 @@ class _Turn:
         )
 
     def _answer(self, intent: str, s: Situation, det: Detection) -> tuple[Section, list[str]]:
+        if self.lang == "en":
+            return self._answer_english(intent, s, det)
         if intent == CLARIFY:
             return self._clarify(det), []
         if intent == "out_of_scope":
@@ -412,7 +431,7 @@ class _Turn:
         if intent in NO_VERDICT_INTENTS:
             return first
         if intent in ("eligibility", "deadline") and asks_status(self.ctx.message):
-            status = info.deadline(s)
+            status = english_info.deadline(s) if language == "en" else info.deadline(s)
             if status.verdict:
                 return "deadline", with_lead(status, cast(Verdict, status.verdict), language)
         if intent == "eligibility" and section.verdict and self.given:
@@ -433,6 +452,22 @@ class _Turn:
             log.warning("rulings unavailable: %s", exc)
             return None
         return index.match(s.pid, self.ctx.message)
+
+    def _answer_english(self, intent: str, s: Situation, det: Detection) -> tuple[Section, list[str]]:
+        if intent == CLARIFY:
+            pid = self.slots.get("programme_id")
+            ranked = [i for i, _ in det.routing.scores] if det.routing else []
+            return english_info.clarify(ranked, self.programmes.get(pid) if pid else None), []
+        thanks = bool(re.search(r"thank|ありがとう", normalise(self.ctx.message)))
+        return english_info.answer(
+            intent,
+            s,
+            self.programmes,
+            thanks=thanks,
+            topical=self.topical,
+            profile=self._profile() if intent == "find" else None,
+            others=self.others,
+        )
 
     def _clarify(self, det: Detection) -> Section:
         """One question naming the router's best candidates (「助成額の試算と対象経費の
@@ -520,7 +555,7 @@ class _Turn:
         units = {"co2_reduction_t": "t", "co2_reduction_pct": "%", "haneda_narita_share_pct": "%"}
         profile: dict[str, Any] = {}
         for key, value in sorted(self.slots.items()):
-            if key in TRANSIENT_SLOTS or key in COST_SLOTS or key in (ADDED_COSTS, "industry"):
+            if key in TRANSIENT_SLOTS or key in COST_SLOTS or key in (ADDED_COSTS, "industry", "lang"):
                 continue
             profile[key] = f"{value}{units[key]}" if key in units else value
         return profile

@@ -23,7 +23,7 @@ from bot.knowledge.models import RateCapCalculation
 from bot.tools.eligibility import EligibilityResult
 from bot.tools.grant_models import category_label
 from bot.tools.parsing import format_yen
-from bot.tools.status import format_date
+from bot.tools.status import StatusResult, format_date
 from bot.tools.worksheet import format_rate
 
 # 「医療法人でも申請できる？」「個人事業主も対象？」: the question is about the applicant named before も.
@@ -60,14 +60,26 @@ def eligibility(s: Situation) -> Section:
         rules=rules or targets,
         derived=derived,
     )
-    verdict = ELIGIBILITY_VERDICTS[result.status]
-    if result.status == "need_info" and _asks_about_given(s, result):
-        verdict = "yes"  # 「医療法人でも受けられる？」: the stated fact passes; the rest is asked below
+    verdict = eligibility_verdict(s, result)
     if result.status == "need_info" and result.missing:
         section = ask(text, result.missing)
         section.verdict = verdict
         return section
     return Section(text, verdict=verdict)
+
+
+def eligibility_verdict(s: Situation, result: EligibilityResult) -> str:
+    """はい／いいえ／条件によります for a yes/no question about applying: 「医療法人でも受けられる？」
+    is answered yes when every rule that reads the stated fact passes (the rest is asked)."""
+    if result.status == "need_info" and _asks_about_given(s, result):
+        return "yes"
+    return ELIGIBILITY_VERDICTS[result.status]
+
+
+def status_verdict(status: StatusResult) -> str | None:
+    """yes: a window is open on the turn's date; no: there are windows, none open."""
+    states = {w.state for w in status.windows}
+    return "yes" if "open" in states else "no" if states else None
 
 
 def _asks_about_given(s: Situation, result: EligibilityResult) -> bool:
@@ -109,9 +121,8 @@ def deadline(s: Situation) -> Section:
     deadlines = ""
     if status.deadlines:
         deadlines = "**その他の期限:**\n" + bullets(d.sentence for d in status.deadlines)
-    states = {w.state for w in status.windows}
     return Section(
-        verdict="yes" if "open" in states else "no" if states else None,
+        verdict=status_verdict(status),
         text=render(
             "deadline",
             programme_name=s.name,

@@ -1,5 +1,8 @@
 """Answer templates (bot/prompts/offline/*.md) and the small formatting helpers they need.
 
+English variants live in ``en/`` with the same file and block names; :func:`render` with
+``lang="en"`` uses them (the Japanese template where there is no English one).
+
 A template file holds one template, or several named blocks each introduced by a line
 ``=== name ===`` (addressed as ``file.name``). Placeholders are ``{name}`` filled with
 :meth:`str.format_map`; a missing field is an error, so templates and code stay in step.
@@ -16,6 +19,7 @@ from bot.config import PROMPTS_ROOT
 from bot.models import Citation
 
 TEMPLATE_DIR = PROMPTS_ROOT / "offline"
+ENGLISH_DIR = TEMPLATE_DIR / "en"
 _BLOCK = re.compile(r"^=== ([a-z_]+) ===$", re.MULTILINE)
 MAX_SOURCES = 8
 QUOTE_CHARS = 400
@@ -36,9 +40,11 @@ def load_templates(directory: Path = TEMPLATE_DIR) -> dict[str, str]:
     return templates
 
 
-def render(name: str, **fields: object) -> str:
-    """Fill a template; blank runs of lines left by empty fields are squeezed."""
-    text = load_templates()[name].format_map(fields)
+def render(name: str, lang: str = "ja", **fields: object) -> str:
+    """Fill a template (the English one for ``lang="en"`` where there is one); blank runs of
+    lines left by empty fields are squeezed."""
+    english = load_templates(ENGLISH_DIR) if lang == "en" else {}
+    text = english.get(name, load_templates()[name]).format_map(fields)
     return re.sub(r"\n{3,}", "\n\n", text).strip()
 
 
@@ -60,8 +66,8 @@ def quote(text: str, limit: int = QUOTE_CHARS) -> str:
     return "\n".join(f"> {line}" if line.strip() else ">" for line in body.splitlines())
 
 
-def sources_block(citations: Sequence[Citation]) -> str:
-    """The closing 「出典」 list: title — section, each once."""
+def sources_block(citations: Sequence[Citation], lang: str = "ja") -> str:
+    """The closing 「出典」 (Sources) list: title — section, each once."""
     seen: list[str] = []
     for citation in citations:
         line = f"{citation.title} — {citation.section}" if citation.section else citation.title
@@ -70,8 +76,8 @@ def sources_block(citations: Sequence[Citation]) -> str:
     if not seen:
         return ""
     more = len(seen) - MAX_SOURCES
-    items = bullets(seen[:MAX_SOURCES]) + (f"\n- ほか{more}件" if more > 0 else "")
-    return render("common.sources", items=items)
+    rest = (f"\n- and {more} more" if lang == "en" else f"\n- ほか{more}件") if more > 0 else ""
+    return render("common.sources", lang=lang, items=bullets(seen[:MAX_SOURCES]) + rest)
 
 
 def join_sections(*sections: str) -> str:

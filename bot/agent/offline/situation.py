@@ -53,6 +53,7 @@ class Situation:
     category: str | None = None  # a category the user named (「区分2で」)
     given: set[str] = field(default_factory=set)  # the facts this message states
     shown: set[str] = field(default_factory=set)  # chunk ids already quoted this turn
+    lang: str = "ja"  # the turn's language: "en" answers with bot/agent/offline/english*.py
     _facts: ProgrammeFacts | None = None
 
     def programme_facts(self) -> ProgrammeFacts:

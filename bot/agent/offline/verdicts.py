@@ -78,7 +78,7 @@ def asks_status(message: str) -> bool:
 
 def with_lead(section: Section, verdict: Verdict, language: Language = "ja") -> Section:
     """The section with the verdict as its first sentence (after its heading, if any)."""
-    lead = render(f"verdict.{'en_' if language == 'en' else ''}{verdict}")
+    lead = render(f"verdict.{verdict}", lang=language)
     text = section.text
     if text.startswith("#"):
         heading, _, body = text.partition("\n")
@@ -98,6 +98,7 @@ def ruling_section(s: Situation, match: RulingMatch, language: Language = "ja") 
         passage = quote(ruling.source.quote)
     body = render(
         "verdict.ruling",
+        lang=language,
         programme_name=s.name,
         question=_asked(ruling.asks, language),
         statement=statement,

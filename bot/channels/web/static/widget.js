@@ -136,13 +136,13 @@
       bot: "Advisor: ",
       hello: "Hello.",
       welcome:
-        "Ask about Tokyo and national decarbonisation and energy-saving grants: who qualifies, how much you can receive and the deadlines — with sources. Answers are in Japanese.",
+        "Ask about Tokyo and national decarbonisation and energy-saving grants: who qualifies, how much you can receive and the deadlines — with sources. Questions in English are answered in English (document titles and quotes stay Japanese).",
       startersLabel: "Common questions",
       starters: [
-        "省エネ設備の補助金の助成率は？",
-        "補助金の対象になるか確認したい",
-        "申請の締切はいつ？",
-        "今申請できる制度は？",
+        "What is the subsidy rate for energy-saving equipment?",
+        "Are we eligible for a grant?",
+        "When is the application deadline?",
+        "Which grants are open now?",
       ],
       input: "Your question",
       placeholder: "Type your question",

@@ -277,6 +277,8 @@ def test_english_strings_with_data_lang_en(page: Page, server_url: str) -> None:
     expect(dialog.get_by_role("button", name="Start a new conversation")).to_be_visible()
     expect(dialog).to_contain_text("Common questions")
     expect(dialog).not_to_contain_text("よくあるご質問")
+    expect(dialog.get_by_role("button", name="When is the application deadline?")).to_be_visible()
+    expect(dialog).not_to_contain_text("申請の締切はいつ？")  # the starters are English questions too
     page.route(
         server_url + "/api/chat/stream",
         lambda route: route.fulfill(
