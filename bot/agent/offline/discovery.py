@@ -28,10 +28,10 @@ def find(s: Situation, profile: dict[str, Any], topical: Sequence[str] = ()) -> 
     """Programmes for a need, status first; topical programmes (``vocabulary.topics``) lead."""
     programmes = s.toolkit.programmes
     matches = s.toolkit.find_programmes(need=s.message, profile=profile)
-    statuses = {pid: s.toolkit.application_status(pid) for pid in programmes}
     narrowed = _relevant(matches, topical)
+    statuses = {pid: s.toolkit.application_status(pid) for pid in (narrowed or programmes)}
     ids = narrowed or _by_state(programmes, statuses)
-    items = bullets(_item(s, programmes[pid], statuses[pid]) for pid in ids)
+    items = bullets(_item(s, programmes[pid], statuses[pid], described=bool(narrowed)) for pid in ids)
     open_ids = [pid for pid in ids if _open(statuses[pid])]
     as_of = _date(s, s.toolkit.as_of)
     if open_ids:
@@ -75,10 +75,15 @@ def _open(status: StatusResult) -> bool:
     return any(w.state == "open" for w in status.windows)
 
 
-def _item(s: Situation, programme: Programme, status: StatusResult) -> str:
+def _item(s: Situation, programme: Programme, status: StatusResult, described: bool = False) -> str:
     cite(s.toolkit, [programme.summary.source, *(w.source for w in status.windows[-1:])])
     kind = render("find.not_a_grant", lang=s.lang) if programme.kind == "support_plan" else ""
-    return f"**{_name(s, programme)}**（{programme.name.value}）— {_state_label(s, programme, status)}{kind}"
+    line = f"**{_name(s, programme)}**（{programme.name.value}）— {_state_label(s, programme, status)}{kind}"
+    if not described:
+        return line
+    s.toolkit.get_programme_facts(programme.id)  # the summary's rates and caps, as a tool result
+    summary = english.texts(programme).summary if s.lang == "en" else ""
+    return f"{line}\n  {render('find.funds', lang=s.lang, summary=summary or programme.summary.value)}"
 
 
 def _state_label(s: Situation, programme: Programme, status: StatusResult) -> str:
@@ -118,9 +123,18 @@ def _next_steps(s: Situation, programmes: Sequence[Programme]) -> str:
         if programme.contacts:
             contact = programme.contacts[0]
             cite(s.toolkit, [contact.source])
-            desk = f"、{contact.organisation}" + (f"（{contact.phone}）" if contact.phone else "")
+            desk = _desk(s, programme, contact.organisation, contact.phone)
         lines.append(f"{_name(s, programme)}: {programme.url.value}{desk}")
     return render("find.next_steps", lang=s.lang, lines=bullets(lines))
+
+
+def _desk(s: Situation, programme: Programme, organisation: str, phone: str | None) -> str:
+    if s.lang == "en":
+        translated = english.texts(programme).contacts
+        return f", {translated[0].organisation if translated else organisation}" + (
+            f" ({phone})" if phone else ""
+        )
+    return f"、{organisation}" + (f"（{phone}）" if phone else "")
 
 
 def _name(s: Situation, programme: Programme) -> str:

@@ -98,7 +98,9 @@ _PATTERNS = tuple((intent, re.compile(pattern)) for intent, pattern in _RULES)
 ENGLISH_FIND = re.compile(
     r"\b(which|what|any) (grants?|subsid(y|ies)|programmes?|programs?|funding|support)\b|"
     r"\b(grants?|subsid(y|ies)|programmes?|programs?|funding) (for|that|available)\b|"
-    r"\bis there (a|any) (grant|subsidy|programme|program|funding)\b"
+    r"\bis there (a|any) (grant|subsidy|programme|program|funding)\b|"
+    r"\b(get|receive|find) (any |some )?(help|support|funding|money|financial help|a grant|a subsidy)\b|"
+    r"\bwhat (can|could) (we|i) apply for\b|\banything (we|i) (can|could) apply for\b"
 )
 ENGLISH_DOMAIN = re.compile(
     r"grant|subsid|funding|decarboni|carbon|co2|emission|energy|credit|apply|applica|deadline|"

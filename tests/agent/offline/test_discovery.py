@@ -49,3 +49,22 @@ def test_a_closed_programme_is_never_called_open(dialogue: MakeDialogue) -> None
             if "受付中（" in line:
                 assert "締切" in line and f"{day.year}" in line
         assert "J-VER創出支援**（温室効果ガス排出削減・吸収クレジット創出支援事業）— 受付終了" in reply.answer
+
+
+def test_an_english_need_is_answered_in_english_with_the_fitting_programme_status(
+    dialogue: MakeDialogue,
+) -> None:
+    reply = dialogue(dt.date(2026, 12, 3)).say(
+        "We run a small restaurant in Tokyo. Could we get help replacing our refrigerators?"
+    )
+    assert reply.programmes == [ZE]
+    body = reply.answer.split("**Sources**")[0]
+    assert "not accepting applications" in body
+    assert "closed (FY2025 round 5 ended on 30 January 2026" in body
+    assert "What it funds:" in body and "What you can do next" in body
+
+
+def test_a_described_programme_says_what_it_funds(dialogue: MakeDialogue) -> None:
+    reply = dialogue(dt.date(2026, 12, 3)).say("SAFを使った航空輸送に使える支援はありますか？")
+    assert reply.programmes == [SAF]
+    assert "制度の内容:" in reply.answer and "上乗せ" in reply.answer
