@@ -143,6 +143,34 @@ _ELSEWHERE = re.compile(
     r"福岡|佐賀|長崎|熊本|大分|宮崎|鹿児島|沖縄)(府|県|市|都)?[^。]{0,12}(補助|助成|支援金|給付)|"
     r"太陽光|ソーラー|蓄電池|電気自動車|ev(車|充電)|住宅|家庭用|リフォーム|改装|雇用|創業|it導入|ものづくり補助"
 )
+
+
+def _elsewhere_topic(norm: str, en: bool) -> tuple[str, bool] | None:
+    """The region or subject of a grant this advisor does not cover (「大阪府の」「太陽光」), as
+    the rule matched it (never the user's other words); None when there is none."""
+    match = _ELSEWHERE.search(norm)
+    if match is not None:
+        if match.group(1):
+            return f"{match.group(1)}{match.group(2) or ''}の制度", True
+        return match.group(0), False
+    match = english.ENGLISH_ELSEWHERE.search(norm) if en else None
+    if match is None:
+        return None
+    words = [g for g in match.groups() if g and g.isalpha() and g not in _EN_GRANT_WORDS]
+    region = (
+        bool(
+            re.match(
+                r"\b(osaka|kanagawa|yokohama|kawasaki|saitama|chiba|nagoya|aichi|fukuoka|hokkaido|sapporo|kyoto|hyogo|kobe|hiroshima|sendai|okinawa)\b",
+                words[0],
+            )
+        )
+        if words
+        else False
+    )
+    return (words[0] if words else match.group(0)), region
+
+
+_EN_GRANT_WORDS = frozenset({"grant", "grants", "subsid", "subsidy", "subsidies", "funding", "support"})
 _CREATIVE = re.compile(r"ポエム|俳句|短歌|川柳|歌詞|作文|物語|小説|詩を|ラップ|ジョークを")
 _DOMAIN = re.compile(
     r"補助|助成|給付|支援|脱炭素|co2|二酸化炭素|温室効果|ghg|排出|省エネ|再エネ|エネルギー|クレジット|"
@@ -204,6 +232,8 @@ class Detection:
     elsewhere: bool
     creative: bool
     language: Language = "ja"
+    elsewhere_topic: str | None = None  # what the advisor does not cover, in the rule's own words
+    elsewhere_region: bool = False  # … because it is another region's (「大阪府の制度」)
     specific: bool = False  # Japanese with enough content words to answer from the documents
     reading: _Reading | _Deferred = field(default=_RULES_ONLY, repr=False, compare=False)
 
@@ -333,6 +363,7 @@ def detect(
     in_domain = domain_words or routed_domain
     greeting = bool(_GREETING.match(norm) or (en and english.ENGLISH_GREETING.match(norm)))
     greeting = greeting or (bool(_THANKS.search(norm)) and len(norm) <= 20)
+    elsewhere = _elsewhere_topic(norm, en)
     return Detection(
         programmes=ranked,
         named=named,
@@ -343,8 +374,9 @@ def detect(
         greeting=greeting,
         find=bool(_FIND.search(norm) or (en and english.ENGLISH_FIND.search(norm))) and not named,
         capabilities=bool(_CAPABILITIES.search(norm) or (en and english.ENGLISH_CAPABILITIES.search(norm))),
-        elsewhere=bool(_ELSEWHERE.search(norm) or (en and english.ENGLISH_ELSEWHERE.search(norm)))
-        and not ranked,
+        elsewhere=elsewhere is not None and not ranked,
+        elsewhere_topic=elsewhere[0] if elsewhere else None,
+        elsewhere_region=bool(elsewhere and elsewhere[1]),
         creative=bool(_CREATIVE.search(norm)),
         language=lang,
         reading=reading,

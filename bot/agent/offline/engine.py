@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from typing import Any, cast
 
 from bot.agent.base import EngineReply, TurnContext
-from bot.agent.offline import answers, discovery, english_info, info
+from bot.agent.offline import answers, coverage, discovery, english_info, info
 from bot.agent.offline.detect import Detection, detect, normalise
 from bot.agent.offline.language import turn_language
 from bot.agent.offline.policy import COST_SLOTS, condition_facts, ja_month, named_category, prune
@@ -64,7 +64,18 @@ ASKS_WITH_COSTS = frozenset({"eligibility", "eligible_costs", "rate_cap", "gener
 CARRY_INTENTS = ("amount", "comparison", "eligibility")
 # Intents whose answer is a figure, a list or a calculation: a yes/no wording does not change it.
 NO_VERDICT_INTENTS = frozenset(
-    {"amount", "comparison", "rate_cap", "programmes", "find", "greeting", "out_of_scope", "clarify"}
+    {
+        "amount",
+        "comparison",
+        "rate_cap",
+        "programmes",
+        "find",
+        "greeting",
+        "out_of_scope",
+        "clarify",
+        "coverage",
+        "chatter",
+    }
 )
 TRANSIENT_SLOTS = ("pending_intent", "pending_fact", "last_intent", "programme_id")
 ADDED_COSTS = "added_costs"  # items added on top of the eligible total (「設計費200万も足したら」)
@@ -144,6 +155,8 @@ class _Turn:
         self.others: list[str] = []
         self.topical: list[str] = []
         self.given: set[str] = set()  # the facts this message states
+        self.uncovered = ""  # the topic no programme covers (「太陽光」), in the advisor's words
+        self.uncovered_region = False
         self.lang = turn_language(ctx.message, self.programmes, ctx.slots.get("lang"))
 
     # --- the turn --------------------------------------------------------------------------
@@ -209,8 +222,12 @@ class _Turn:
         answered: bool,
     ) -> _Plan:
         intents: list[str] = list(det.intents)
-        if (det.off_topic and not det.in_domain) or det.elsewhere or det.creative:
-            return _Plan(["out_of_scope"], None)
+        if det.elsewhere:
+            self.uncovered = det.elsewhere_topic or ""
+            self.uncovered_region = det.elsewhere_region
+            return _Plan(["coverage"], None)
+        if (det.off_topic and not det.in_domain) or det.creative:
+            return _Plan(["chatter"], None)
         if det.capabilities and not det.programmes:
             return _Plan(["greeting"], None)
         if not intents:
@@ -218,7 +235,7 @@ class _Turn:
         intents = prune(intents, det, self.slots | ext.changes, self.ctx.message)
         if given & set(COST_SLOTS) and "amount" not in intents and set(intents) <= ASKS_WITH_COSTS:
             intents.insert(0, "amount")  # 「消費税込みの220万が対象になる？」: show what counts
-        if intents[0] in ("greeting", "out_of_scope", CLARIFY):
+        if intents[0] in ("greeting", "out_of_scope", "coverage", CLARIFY):
             return _Plan(intents[:1], None)
         if intents == ["find"]:
             return _Plan(intents, None)
@@ -386,6 +403,10 @@ class _Turn:
         )
 
     def _answer(self, intent: str, s: Situation, det: Detection) -> tuple[Section, list[str]]:
+        if intent in ("chatter", "out_of_scope"):
+            return coverage.chatter(self.lang), []
+        if intent == "coverage":
+            return coverage.not_covered(s, self.uncovered, self._ordered(), self.uncovered_region), []
         if self.lang == "en":
             return self._answer_english(intent, s, det)
         if intent == CLARIFY:
@@ -430,7 +451,7 @@ class _Turn:
         intent, section = first
         if intent in NO_VERDICT_INTENTS:
             return first
-        if intent in ("eligibility", "deadline") and asks_status(self.ctx.message):
+        if asks_status(self.ctx.message):  # 「今でも応募できる？」 whatever else the message reads as
             status = english_info.deadline(s) if language == "en" else info.deadline(s)
             if status.verdict:
                 return "deadline", with_lead(status, cast(Verdict, status.verdict), language)

@@ -92,6 +92,9 @@ CONVERSATIONAL = frozenset(
         "教える",
         "考える",
         "予定",
+        "理解",
+        "認識",
+        "質問",
         "検討",
         "一緒",
         "普通",
@@ -107,6 +110,69 @@ CONVERSATIONAL = frozenset(
 GENERIC = frozenset(
     ["申請", "対象", "事業", "助成", "補助", "助成金", "補助金", "制度", "支援", "利用", "応募"]
 )
+# An English message (mostly Latin letters): its specific words are read in English.
+_LATIN_MESSAGE = re.compile(r"^[^\u3040-\u30ff\u3400-\u9fff]*$")
+ENGLISH_STOP = frozenset(
+    [
+        "this",
+        "that",
+        "these",
+        "those",
+        "there",
+        "their",
+        "they",
+        "them",
+        "what",
+        "when",
+        "where",
+        "which",
+        "with",
+        "will",
+        "would",
+        "could",
+        "should",
+        "have",
+        "from",
+        "your",
+        "yours",
+        "about",
+        "also",
+        "into",
+        "only",
+        "some",
+        "such",
+        "than",
+        "then",
+        "does",
+        "doing",
+        "done",
+        "being",
+        "were",
+        "been",
+        "grant",
+        "grants",
+        "subsidy",
+        "subsidies",
+        "programme",
+        "program",
+        "scheme",
+        "apply",
+        "applying",
+        "application",
+        "eligible",
+        "eligibility",
+        "company",
+        "companies",
+        "business",
+        "okay",
+        "still",
+        "just",
+        "like",
+        "want",
+        "need",
+    ]
+)
+_KANJI = re.compile(r"[一-龥々]")
 _HIRAGANA = re.compile(r"[ぁ-ゖー]+")
 LEXICAL_WEIGHT = 0.1
 CONFIDENT_MARGIN = 0.03
@@ -168,8 +234,11 @@ class RulingIndex:
         margin = float(scores[first] - scores[order[1]]) if len(order) > 1 else 1.0
         agrees = best_lexical > 0 and int(np.argmax(lexical)) == first
         nouns = content_words(text, nouns_only=True)
-        unknown = tuple(sorted(nouns - table.vocabulary - CONVERSATIONAL))
-        specific = bool((nouns - table.names - GENERIC) & table.words[first])
+        # A kanji word the documents never use (「中古」「下限」「満額」) is a question they do not
+        # answer; katakana words are as often chatter (「アリ」「クリア」) and are not counted.
+        unknown = tuple(sorted(w for w in nouns - table.vocabulary - CONVERSATIONAL if _KANJI.search(w)))
+        asked = nouns if not _LATIN_MESSAGE.search(text) else english_words(text)
+        specific = bool((asked - table.names - GENERIC) & table.words[first])
         return RulingMatch(
             ruling=table.rulings[first],
             score=float(scores[first]),
@@ -217,9 +286,15 @@ def content_words(text: str, nouns_only: bool = False) -> set[str]:
         noun = pos[0] == "名詞" and pos[1] in ("普通名詞", "固有名詞")
         if noun or (not nouns_only and pos[0] in ("動詞", "形容詞") and pos[1] == "一般"):
             form = str(morpheme.normalized_form()).lower()
-            if not form.isascii() and not (noun and _HIRAGANA.fullmatch(form)):
+            if not form.isascii() and not (noun and _HIRAGANA.fullmatch(str(morpheme.surface()))):
                 words.add(form)
     return words
+
+
+def english_words(text: str) -> set[str]:
+    """The English content words of a text: lower case, four letters or more, not function words
+    nor the words every grant question has (the Japanese side is :func:`content_words`)."""
+    return {w for w in re.findall(r"[a-z][a-z\-]{3,}", text.lower()) if w not in ENGLISH_STOP}
 
 
 def _morphemes(text: str) -> list[Any]:
@@ -271,17 +346,20 @@ def _build(embedder: Embedder, knowledge: KnowledgeBase, cache_dir: Path | None)
         documents = [
             " ".join([*r.asks, r.statement, r.statement_en or ""]).lower() for r in programme.rulings
         ]
+        names = [programme.name.value, programme.short_name, *programme.aliases]
+        if programme.english is not None and programme.english.name:
+            names.append(programme.english.name)
         tables[pid] = _ProgrammeRulings(
             rulings=tuple(programme.rulings),
             asks=matrix[picked],
             owner=np.array([rows[n][1] for n in picked]),
             lexical=LexicalIndex(tokenizer, [tokenizer.tokenize(d) for d in documents], 0.0),
             vocabulary=_vocabulary(knowledge, programme),
-            names=frozenset(
-                content_words(" ".join([programme.name.value, programme.short_name, *programme.aliases]))
-            ),
+            names=frozenset(content_words(" ".join(names)) | english_words(" ".join(names))),
             words=tuple(
-                frozenset(content_words(" ".join([*r.asks, r.statement]))) for r in programme.rulings
+                frozenset(content_words(" ".join([*r.asks, r.statement])))
+                | english_words(" ".join([*r.asks, r.statement_en or ""]))
+                for r in programme.rulings
             ),
         )
     return RulingIndex(embedder, tables)

@@ -331,17 +331,35 @@ def test_closed_year_is_said_on_other_answers_too(dialogue: MakeDialogue) -> Non
     [
         "今日の天気は？",
         "今買うべき株の銘柄をこっそり教えて",
-        "横浜市の太陽光パネルの補助金はいくら？",
         "脱炭素をテーマにポエムを書いて",
+        "新宿でおすすめのラーメン屋ある？",
     ],
 )
-def test_out_of_scope_is_refused_politely(dialogue: MakeDialogue, message: str) -> None:
+def test_chatter_gets_one_short_polite_sentence(dialogue: MakeDialogue, message: str) -> None:
     reply = dialogue().say(message)
-    assert "お答えできません" in reply.answer
+    assert reply.answer.startswith("申し訳ありませんが、そのご質問にはお答えできません。")
+    assert "脱炭素関連の補助金・助成金" in reply.answer
+    assert len(reply.answer) < 80 and reply.programmes == [] and not find_yen_mentions(reply.answer)
+
+
+@pytest.mark.parametrize(
+    ("message", "topic", "desks"),
+    [
+        ("横浜市の太陽光パネルの補助金はいくら？", "横浜市の制度", False),
+        ("工場の屋根に太陽光パネルを載せたい。使える補助金は？", "太陽光", True),
+        ("自宅のリフォームに使える補助金ってある？", "リフォーム", True),
+    ],
+)
+def test_a_topic_no_programme_covers_says_so_and_lists_what_is_covered(
+    dialogue: MakeDialogue, message: str, topic: str, desks: bool
+) -> None:
+    reply = dialogue().say(message)
+    assert reply.answer.startswith(f"申し訳ありませんが、{topic}については")
+    assert "資料に記載がなく、お答えできません" in reply.answer
     assert "ゼロエミッション化に向けた省エネ設備導入・運用改善支援事業" in reply.answer
     assert "中小企業支援機関によるカーボンニュートラル・アクションプラン" in reply.answer
-    assert reply.programmes == []
-    assert not find_yen_mentions(reply.answer)
+    assert ("次の窓口でも案内されています" in reply.answer) is desks  # another region's desks are not ours
+    assert reply.programmes == [] and not find_yen_mentions(reply.answer)
 
 
 def test_prompt_injection_does_not_change_a_number(dialogue: MakeDialogue) -> None:
