@@ -300,7 +300,8 @@ def _summary(
     elif upcoming:
         first = min(upcoming, key=lambda w: w.start)
         parts.append(
-            f"次の受付: {first.name}（{format_date(first.start)}から、あと{first.days_until_start:,}日）。"
+            f"次の受付: {first.name}（{format_date(first.start)}から受付開始、"
+            f"あと{first.days_until_start:,}日）。"
         )
     parts += [f"{year}の受付はすべて終了しました。" for year in closed_years]
     if closed_years and not open_now and not upcoming:

@@ -76,7 +76,7 @@ def test_zero_emission_on_2025_11_25_matches_the_documented_sentences(zero_emiss
         "window_start",
         55,
     )
-    assert result.summary.startswith("次の受付: 令和7年度 第5回（2026年1月19日から、あと55日）。")
+    assert result.summary.startswith("次の受付: 令和7年度 第5回（2026年1月19日から受付開始、あと55日）。")
     assert result.closed_fiscal_years == []
 
 

@@ -18,7 +18,7 @@ from typing import Any, cast
 
 from bot.agent.base import EngineReply, TurnContext
 from bot.agent.offline import answers, coverage, discovery, english_info, info
-from bot.agent.offline.detect import Detection, detect, normalise
+from bot.agent.offline.detect import Detection, detect, mask_programmes, normalise
 from bot.agent.offline.language import turn_language
 from bot.agent.offline.policy import COST_SLOTS, condition_facts, ja_month, named_category, prune
 from bot.agent.offline.render import bullets, join_sections, render, sources_block
@@ -30,6 +30,7 @@ from bot.agent.offline.slots_en import answer_pending_english, extract_english
 from bot.agent.offline.verdicts import (
     Verdict,
     asks_status,
+    cost_item_section,
     is_yes_no,
     last_question,
     ruling_section,
@@ -62,6 +63,8 @@ RELATED_INTENTS = frozenset(
 )
 ASKS_WITH_COSTS = frozenset({"eligibility", "eligible_costs", "rate_cap", "general"})
 CARRY_INTENTS = ("amount", "comparison", "eligibility")
+# Intents a yes/no question about one cost item reads as (「消費税も対象？」).
+COST_VERDICT_INTENTS = frozenset({"eligible_costs", "eligibility", "general", "overview"})
 # Intents whose answer is a figure, a list or a calculation: a yes/no wording does not change it.
 NO_VERDICT_INTENTS = frozenset(
     {
@@ -444,10 +447,11 @@ class _Turn:
         return handler(s), [s.pid]
 
     def _direct(self, first: tuple[str, Section], s: Situation, language: Language) -> tuple[str, Section]:
-        """A yes/no question's answer leads with はい／いいえ／条件によります: from the status on the
-        turn's date (「今申請できる？」), the eligibility check when the applicant's facts decide
-        it, else the document's answer to that question (the programme's rulings) when one
-        matches with confidence; otherwise the answer stays as it is."""
+        """A yes/no question's answer leads with はい／いいえ／条件によります, from the most exact
+        source that decides it: the status on the turn's date (「今申請できる？」), the cost item it
+        names (「消費税も対象？」), the eligibility check when the applicant's facts decide it, the
+        document's answer to that question (the programme's rulings) when one matches with
+        confidence; otherwise the answer stays as it is."""
         intent, section = first
         if intent in NO_VERDICT_INTENTS:
             return first
@@ -455,6 +459,9 @@ class _Turn:
             status = english_info.deadline(s) if language == "en" else info.deadline(s)
             if status.verdict:
                 return "deadline", with_lead(status, cast(Verdict, status.verdict), language)
+        costs = cost_item_section(s, language) if intent in COST_VERDICT_INTENTS else None
+        if costs is not None:
+            return "eligible_costs", costs
         if intent == "eligibility" and section.verdict and self.given:
             # the applicant's own facts decide it (「大企業でも申請できる？」), or what is still missing
             return intent, with_lead(section, cast(Verdict, section.verdict), language)
@@ -472,7 +479,8 @@ class _Turn:
         except Exception as exc:  # an embedder failure costs the direct answer, never the answer
             log.warning("rulings unavailable: %s", exc)
             return None
-        return index.match(s.pid, self.ctx.message)
+        # the programme is known; its name in the message only blurs which question is asked
+        return index.match(s.pid, mask_programmes(self.programmes, self.ctx.message))
 
     def _answer_english(self, intent: str, s: Situation, det: Detection) -> tuple[Section, list[str]]:
         if intent == CLARIFY:

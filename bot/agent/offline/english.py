@@ -380,7 +380,9 @@ def eligibility(s: Situation) -> Section:
     ]
     targets = render("eligibility.targets", lang=EN, targets=bullets(targets_en))
     cite(s.toolkit, [t.source for t in s.programme.target_applicants])
-    verdict = render(f"eligibility.{result.status}", lang=EN)
+    answer = info.eligibility_verdict(s, result)
+    so_far = answer == "yes" and result.status == "need_info"
+    verdict = render("eligibility.yes_so_far" if so_far else f"eligibility.{result.status}", lang=EN)
     text = render(
         "eligibility.verdict",
         lang=EN,
@@ -389,12 +391,11 @@ def eligibility(s: Situation) -> Section:
         rules=rules or targets,
         derived=derived,
     )
-    verdict = info.eligibility_verdict(s, result)
     if result.status == "need_info" and result.missing:
         section = ask(text, result.missing, s.programme)
-        section.verdict = verdict
+        section.verdict = answer
         return section
-    return Section(text, verdict=verdict)
+    return Section(text, verdict=answer)
 
 
 def sme_text(s: Situation, is_sme: bool) -> str:

@@ -28,7 +28,20 @@ from bot.tools.worksheet import format_rate
 
 # 「医療法人でも申請できる？」「個人事業主も対象？」: the question is about the applicant named before も.
 _FOCUS = re.compile(
-    r"(でも|も)[、,]?(申請|応募|対象|使え|つかえ|受け|もらえ|利用|申し?込|参加|いい|大丈夫|ok|可能|助成|補助)"
+    r"(でも|も)[^。？?]{0,24}?(申請|応募|対象|使え|つかえ|受け|もらえ|利用|申し?込|参加|いい|大丈夫|ok|可能|助成|補助)"
+)
+# Who the applicant is: the facts a 「Xでも申請できる？」 question is about.
+APPLICANT_FACTS = frozenset(
+    {
+        "org_type",
+        "is_sme",
+        "capital_yen",
+        "employees",
+        "industry",
+        "located_in_tokyo",
+        "freight_forwarder",
+        "support_institution",
+    }
 )
 ELIGIBILITY_VERDICTS = {"eligible": "yes", "not_eligible": "no", "need_info": "depends"}
 _APPLY_NOTE = re.compile(r"申請|提出|郵送|電子|持参|書類|様式|登録|フォーム|宛名|正本")
@@ -49,7 +62,12 @@ def eligibility(s: Situation) -> Section:
     s.programme_facts()
     targets = render("eligibility.targets", targets=bullets(t.value for t in s.programme.target_applicants))
     cite(s.toolkit, [t.source for t in s.programme.target_applicants])
-    verdict = render(f"eligibility.{result.status}")
+    answer = eligibility_verdict(s, result)
+    verdict = render(
+        "eligibility.yes_so_far"
+        if answer == "yes" and result.status == "need_info"
+        else f"eligibility.{result.status}"
+    )
     fit = _category_fit(s) if result.status != "not_eligible" else ""
     if fit:
         verdict += "\n\n" + fit
@@ -60,12 +78,11 @@ def eligibility(s: Situation) -> Section:
         rules=rules or targets,
         derived=derived,
     )
-    verdict = eligibility_verdict(s, result)
     if result.status == "need_info" and result.missing:
         section = ask(text, result.missing)
-        section.verdict = verdict
+        section.verdict = answer
         return section
-    return Section(text, verdict=verdict)
+    return Section(text, verdict=answer)
 
 
 def eligibility_verdict(s: Situation, result: EligibilityResult) -> str:
@@ -88,9 +105,19 @@ def _asks_about_given(s: Situation, result: EligibilityResult) -> bool:
     assert s.programme is not None
     if not s.given or not _FOCUS.search(normalise(s.message)):
         return False
+    stated = s.given & APPLICANT_FACTS
     conditions = {rule.id: condition_facts(rule.condition) for rule in s.programme.eligibility}
-    touched = [r for r in result.rules if conditions.get(r.id, set()) & s.given]
-    return bool(touched) and all(r.outcome == "pass" for r in touched)
+    touched = [r for r in result.rules if conditions.get(r.id, set()) & stated]
+    if touched:
+        return all(r.outcome == "pass" for r in touched)
+    # no rule reads it: the categories do (「大企業でも受けられる？」 → 中小企業以外の区分)
+    calc = s.programme.calculation
+    if not stated or not isinstance(calc, RateCapCalculation):
+        return False
+    if not any(condition_facts(c.when) & stated for c in calc.categories):
+        return False
+    options = s.toolkit.recommend_category(s.pid, facts=s.facts).options
+    return any(o.status == "met" for o in options)
 
 
 def _category_fit(s: Situation) -> str:

@@ -142,7 +142,8 @@ _SME_NO = re.compile(
 )
 _SME_YES = re.compile(
     r"中小企業(?!支援|庁|基本法|組合|制度|団体|以外|の定義|の範囲|とは|の基準|扱い|に(該当|当た|あた|なる|入)|ですか|か\?)"
-    r"|中小の(会社|企業)|零細|(うち|当社|弊社|私たち|わが社|うちの会社)(は|も)?中小|中小(です|だ|どうし|同士)"
+    r"|中小の(会社|企業)|中小の?(メーカー|製造業|工場|商店|店舗|小売店|卸売業者)|零細|(うち|当社|弊社|私たち|わが社|うちの会社)(は|も)?中小|"
+    r"中小(です|だ|どうし|同士)"
 )
 PRETEND = re.compile(r"(って|という|と)ことにし|と偽|偽って|偽装|ごまかし|ふりをし|嘘")
 _ORG_NOISE = re.compile(
@@ -200,7 +201,7 @@ def _clause_after(text: str, end: int) -> str:
     return window[: min(cuts)] if cuts else window
 
 
-def _item_patterns(programme: Programme | None) -> list[tuple[str, str]]:
+def item_patterns(programme: Programme | None) -> list[tuple[str, str]]:
     if programme is None or not isinstance(programme.calculation, RateCapCalculation):
         return []
     calc = programme.calculation
@@ -264,17 +265,41 @@ def extract(text: str, programme: Programme | None) -> Extraction:
     return out
 
 
+_CORRECTION = re.compile(
+    r"^\s*(円)?(じゃなくて|じゃなく|ではなくて|ではなく|でなく|ではありません|ではなかった|→|->)[、,\s]*$"
+)
+
+
+def _forget(
+    out: Extraction, costs: dict[str, int], totals: list[int], amount: tuple[str | None, int]
+) -> None:
+    """Drop an amount the next one corrects (「AじゃなくてB」)."""
+    label, value = amount
+    if label is not None and label.startswith("item:"):
+        costs.pop(label.removeprefix("item:"), None)
+    elif label in ("capital_yen", "total_project_cost", "donations_income", "eligible_cost_planned"):
+        out.changes.pop(label, None)
+    elif value in totals:
+        totals.remove(value)
+
+
 def _extract_amounts(norm: str, programme: Programme | None, out: Extraction) -> None:
     labels = [(name, pattern) for name, pattern in _YEN_LABELS]
-    labels += [(f"item:{item}", pattern) for item, pattern in _item_patterns(programme)]
+    labels += [(f"item:{item}", pattern) for item, pattern in item_patterns(programme)]
     # A programme whose worksheet asks for the planned eligible cost takes 「予定」 amounts as that.
     planned_input = programme is not None and any(s.name == "eligible_cost_planned" for s in programme.inputs)
     costs: dict[str, int] = {}
     totals: list[int] = []
     norm = norm.replace("(", "、(")  # 「300万（税別）」: a bracket ends the amount
     floor = 0
+    previous: tuple[str | None, int] | None = None  # the last amount's label and value
     for mention in find_yen_mentions(norm):
         label = _classify_yen(norm, mention.start, mention.end, labels, floor)
+        if previous is not None and _CORRECTION.match(norm[floor : mention.start]):
+            # 「資本金は3,000万じゃなくて8,000万」: the second amount replaces the first, same label
+            label = previous[0]
+            _forget(out, costs, totals, previous)
+        previous = (label, mention.value)
         floor = mention.end
         if mention.value == 0 and label not in ("donations_income", "capital_yen"):
             continue  # 「実質0円」 is a sales pitch, not a cost

@@ -14,18 +14,24 @@ import re
 import unicodedata
 from typing import Literal
 
-from bot.agent.offline.render import quote, render
+from bot.agent.offline import english
+from bot.agent.offline.detect import normalise
+from bot.agent.offline.render import bullets, quote, render
 from bot.agent.offline.router import language as language_of
 from bot.agent.offline.rulings import RulingMatch
 from bot.agent.offline.situation import Section, Situation, cite
+from bot.agent.offline.slots import item_patterns
+from bot.agent.offline.slots_en import ITEM_WORDS_EN
 from bot.knowledge.intents import Language
+from bot.knowledge.models import RateCapCalculation
+from bot.tools.grant_models import category_label
 
 Verdict = Literal["yes", "no", "depends", "not_stated"]
 
 _SENTENCES = re.compile(r"[^。！？!?\n]+[。！？!?]*")
 # An open question asks for a value, a list or an explanation: not a yes/no question.
 _OPEN_JA = re.compile(
-    r"いくら|何|なに|なん(で|の|円|パーセント|%|割|日|回|社|件|人)|いつ|どこ|どれ|どの|どう(し|な|やっ|すれ|いう|いった)|"
+    r"いくら|何|なに|なん(で(?!す)|の|円|パーセント|%|割|日|回|社|件|人)|いつ|どこ|どれ|どの|どう(し|な|やっ|すれ|いう|いった)|"
     r"どんな|どちら|どっち|誰|だれ|なぜ|どのくらい|どれくらい|どれだけ|教えて|について|一覧|とは|方法|手順|流れ|違い"
 )
 # 「締切は？」「SAFのほうは？」 ask about a topic; 「先着？抽選？」「AですかBですか」 offer alternatives.
@@ -99,7 +105,7 @@ def ruling_section(s: Situation, match: RulingMatch, language: Language = "ja") 
     body = render(
         "verdict.ruling",
         lang=language,
-        programme_name=s.name,
+        programme_name=english.name(s.programme) if language == "en" and s.programme else s.name,
         question=_asked(ruling.asks, language),
         statement=statement,
         passage=passage,
@@ -112,3 +118,69 @@ def _asked(asks: list[str], language: Language) -> str:
     (a heading, so that a reader sees which question the はい／いいえ belongs to)."""
     same = [ask for ask in asks if language_of(ask) == language]
     return (same or asks)[0].rstrip("?？")
+
+
+# The item is what the question asks about: 「消費税も対象？」「算定にかかる費用って…対象？」, not
+# an aside (「PRするんだけど、対象になる？」 asks about the applicant).
+_ASKED_AS_COST = r"[^。？?、,]{0,24}?(対象|助成され|補助され|出る|出ます|出して|含ま|認め|計上|経費に入)"
+
+
+_ASKED_AS_COST_EN = r"[^.?!,;]{0,40}?\b(covered|eligible|count|counted|included|paid|funded|reimbursed)\b"
+
+
+def cost_item_section(s: Situation, language: Language) -> Section | None:
+    """「消費税も対象？」「大企業でも算定費は出る？」: whether the one cost item the message names is
+    paid — いいえ for an excluded cost (with the document's reason), else by the categories that
+    count it: はい when every category the applicant may be in counts it, いいえ when none does,
+    条件によります (listed by category) otherwise. None when the message names no single item."""
+    programme = s.programme
+    calc = programme.calculation if programme else None
+    if programme is None or not isinstance(calc, RateCapCalculation):
+        return None
+    text = normalise(last_question(s.message)).lower()
+    if language == "en":
+        ids = {i.id for i in calc.cost_items} | {c.id for c in calc.excluded_costs}
+        patterns = [(item, pattern) for item, pattern in ITEM_WORDS_EN.items() if item in ids]
+        asked = _ASKED_AS_COST_EN
+    else:
+        patterns, asked = item_patterns(programme), _ASKED_AS_COST
+    named = {item for item, pattern in patterns if re.search(f"(?:{pattern}){asked}", text)}
+    if len(named) != 1:
+        return None
+    item = named.pop()
+    excluded = {cost.id: cost for cost in calc.excluded_costs}
+    translated = english.texts(programme) if language == "en" else None
+    names = translated.cost_items if translated else {}
+    reasons = translated.excluded_reasons if translated else {}
+    title = english.name(programme) if language == "en" else s.name
+    if item in excluded:
+        cite(s.toolkit, [excluded[item].source])
+        body = render(
+            "verdict.excluded_cost",
+            lang=language,
+            programme_name=title,
+            item=names.get(item, excluded[item].name),
+            reason=reasons.get(item, excluded[item].reason).rstrip("。."),
+            passage=quote(excluded[item].source.quote),
+        )
+        return with_lead(Section(body), "no", language)
+    result = s.toolkit.recommend_category(s.pid, facts=s.facts)
+    possible = [o.category.id for o in result.options if o.status != "not_met"] or [
+        c.id for c in calc.categories
+    ]
+    categories = [c for c in calc.categories if c.id in possible]
+    counting = [c for c in categories if item in c.eligible_items]
+    name = names.get(item) or next(i.name for i in calc.cost_items if i.id == item)
+    cite(s.toolkit, [c.source for c in categories])
+    lines = bullets(
+        render(
+            "verdict.category_counts" if c in counting else "verdict.category_excludes",
+            lang=language,
+            category=english.category_name(programme, c) if language == "en" else category_label(c),
+            item=name,
+        )
+        for c in categories
+    )
+    verdict: Verdict = "yes" if len(counting) == len(categories) else "no" if not counting else "depends"
+    body = render("verdict.cost_item", lang=language, programme_name=title, item=name, lines=lines)
+    return with_lead(Section(body), verdict, language)

@@ -1,0 +1,123 @@
+"""Direct answers to yes/no questions: the verdict first, from the most exact source."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+
+import pytest
+from programme_ids import CC, JVER, SAF, ZE
+
+from bot.agent.offline.verdicts import asks_status, is_yes_no, last_question
+
+from .support import Dialogue
+
+MakeDialogue = Callable[..., Dialogue]
+
+
+@pytest.mark.parametrize(
+    ("message", "lang", "polar"),
+    [
+        ("大企業でも申請できる？", "ja", True),
+        ("郵送で出してもいいですか", "ja", True),
+        ("これって補助金なの？", "ja", True),
+        ("うちは大企業なんですが、申請できますか？", "ja", True),
+        ("中小企業です。都内の工場でLEDにします。対象になりますか？", "ja", True),
+        ("助成額はいくら？", "ja", False),
+        ("締切はいつですか？", "ja", False),
+        ("締切は？", "ja", False),
+        ("問い合わせ先は？", "ja", False),
+        ("先着順ですか？抽選ですか？", "ja", False),
+        ("申請方法を教えてください", "ja", False),
+        ("Can a sole proprietor apply?", "en", True),
+        ("Is it first come, first served?", "en", True),
+        ("Is it first come or by lottery?", "en", False),
+        ("How much can we get?", "en", False),
+    ],
+)
+def test_a_polar_question_is_told_from_an_open_one(message: str, lang: str, polar: bool) -> None:
+    assert is_yes_no(message, lang) is polar  # type: ignore[arg-type]
+
+
+def test_the_question_is_the_last_asking_sentence() -> None:
+    assert last_question("中小企業です。都内にあります。対象になりますか？ よろしく") == "対象になりますか?"
+    assert asks_status("今でも応募できますか？") and asks_status("Is it still open now?")
+    assert not asks_status("応募できますか？")
+
+
+def test_applying_now_is_answered_from_the_status(dialogue: MakeDialogue) -> None:
+    closed = dialogue(dt.date(2026, 12, 3)).say("ゼロエミ省エネって今申請できますか？")
+    assert "**いいえ。**" in closed.answer.split("\n\n")[1]
+    open_now = dialogue(dt.date(2025, 12, 20)).say("カーボンクレジット活用促進事業はまだ申請できる？")
+    assert open_now.answer.split("\n\n")[1] == "**はい。**"
+
+
+def test_an_excluded_cost_is_no_with_the_documents_reason(dialogue: MakeDialogue) -> None:
+    reply = dialogue().say("SAF補助って消費税分も出る？")
+    assert reply.programmes == [SAF]
+    first, lead, reason = reply.answer.split("\n\n")[:3]
+    assert first.endswith("消費税は助成対象か") and lead == "**いいえ。**"
+    assert reason.startswith("消費税は助成対象になりません（間接経費")
+
+
+def test_a_cost_item_is_answered_by_the_categories_the_applicant_may_be_in(dialogue: MakeDialogue) -> None:
+    large = dialogue().say(
+        "うち大企業なんだけど、製品のGHG排出量算定にかかる費用ってクレジット活用助成の対象？"
+    )
+    assert large.programmes == [CC] and large.answer.split("\n\n")[1] == "**いいえ。**"
+    assert "中小企業以外: 製品等に係るGHG排出量の算定に要する経費は助成対象経費に含まれません" in large.answer
+    unknown = dialogue().say("カーボンクレジット活用促進事業で、排出量算定の費用も助成されますか？")
+    assert unknown.answer.split("\n\n")[1] == "**条件によります。**"
+    every = dialogue().say("ゼロエミって設計費も対象になりますか？")
+    assert every.programmes == [ZE] and every.answer.split("\n\n")[1] == "**はい。**"
+
+
+def test_an_aside_about_a_cost_is_not_a_cost_question(dialogue: MakeDialogue) -> None:
+    reply = dialogue().say(
+        "大阪の会社で東京には拠点なし。東京でやるイベントをクレジットでオフセットしてPRするんだけど、対象になる？"
+    )
+    assert "プロモーション実施に要する経費は助成対象か" not in reply.answer
+    assert "**いいえ。**" in reply.answer
+
+
+@pytest.mark.parametrize(
+    ("message", "lead"),
+    [
+        (
+            "医療法人でもゼロエミ省エネの助成を受けられる？",
+            "**はい。**",
+        ),  # the stated fact passes; the rest is asked
+        ("大企業でもカーボンクレジット活用促進の助成は受けられますか", "**はい。**"),  # its own category
+        ("うちは大企業なんですが、ゼロエミの助成は受けられますか？", "**いいえ。**"),
+        ("ゼロエミの助成、うちは対象になりますか？", "**条件によります。**"),
+    ],
+)
+def test_the_applicants_stated_fact_decides(dialogue: MakeDialogue, message: str, lead: str) -> None:
+    reply = dialogue().say(message)
+    assert reply.answer.split("\n\n")[1] == lead
+
+
+def test_a_ruling_answers_with_the_question_it_answers_as_heading(dialogue: MakeDialogue) -> None:
+    chat = dialogue()
+    chat.say("J-VER創出支援について教えて")
+    reply = chat.say("応募書類はメールで提出できましたか？")  # about the session's programme
+    heading, lead = reply.answer.split("\n\n")[:2]
+    assert reply.programmes == [JVER]
+    assert heading.startswith("## 温室効果ガス排出削減・吸収クレジット創出支援事業：") and heading.endswith(
+        "？"
+    )
+    assert lead == "**いいえ。**"
+    assert "特定記録郵便" in reply.answer  # the quoted passage
+
+
+def test_a_question_about_something_the_documents_never_mention_gets_no_verdict(
+    dialogue: MakeDialogue,
+) -> None:
+    reply = dialogue().say("中古の高効率ボイラーを導入する場合も、ゼロエミの対象になりますか？")
+    assert "**はい。**" not in reply.answer and "**いいえ。**" not in reply.answer
+
+
+def test_english_yes_no_questions_lead_with_yes_or_no(dialogue: MakeDialogue) -> None:
+    reply = dialogue().say("Is consumption tax covered by the SAF air cargo grant?")
+    assert reply.lang == "en"
+    assert reply.answer.split("\n\n")[1] == "**No.**"
