@@ -80,11 +80,14 @@ NO_VERDICT_INTENTS = frozenset(
         "chatter",
     }
 )
-TRANSIENT_SLOTS = ("pending_intent", "pending_fact", "last_intent", "programme_id")
+TRANSIENT_SLOTS = ("pending_intent", "pending_fact", "last_intent", "previous_intent", "programme_id", "lang")
 ADDED_COSTS = "added_costs"  # items added on top of the eligible total (「設計費200万も足したら」)
 _FISCAL_SHORT = re.compile(r"(?<![a-z0-9])[rh]\d{1,2}(?![a-z0-9])")  # R7, H22 (normalised: lower case)
 _ADD = re.compile(r"足(し|す|せ)|追加|加え|プラス|含め")
 _BETWEEN = re.compile(r"(違い|比較|比べ|どっちの制度|どちらの制度)(?!.*区分)")
+_CONTENT = re.compile(
+    r"[一-龥々]{2,}|[ァ-ヶー]{2,}|[a-z]{4,}", re.IGNORECASE
+)  # words the documents could contain
 _FIGURE = re.compile(
     r"[0-9０-９]"
 )  # 「60日以内でOK？」: a question about figures is for the calculators and facts
@@ -285,10 +288,23 @@ class _Turn:
             return "eligibility"
         if given:
             return "find"
+        if self.slots.get("programme_id") and det.unclear and not det.programmes:
+            return self._follow_up_intent(det)
         if det.in_domain or self.slots.get("programme_id"):
             # ask rather than guess, unless the message says enough to search the documents for
             return CLARIFY if det.unclear and not det.specific else "general"
         return "out_of_scope"
+
+    def _follow_up_intent(self, det: Detection) -> str:
+        """A short follow-up about the session's programme (「次は？」「平日のお昼は？」「登録先は？」):
+        the topic of the last answer when the router ranks it among its two best readings, else
+        the documents are searched for the message's words; only a message with no words to
+        search on gets a clarifying question."""
+        previous = self.slots.get("previous_intent")
+        ranked = det.routing.top(2) if det.routing else []
+        if previous in ranked and previous in PROGRAMME_INTENTS:
+            return str(previous)
+        return "general" if _CONTENT.search(mask_programmes(self.programmes, self.ctx.message)) else CLARIFY
 
     def _calculation_facts(self, pid: str) -> set[str]:
         """The facts that choose a category or fill a worksheet line of the programme."""
@@ -563,6 +579,8 @@ class _Turn:
             self.slots["pending_fact"] = asking[1].pending_fact
         if plan.intents and plan.intents[0] in CARRY_INTENTS:
             self.slots["last_intent"] = plan.intents[0]
+        if plan.intents and plan.intents[0] in PROGRAMME_INTENTS:
+            self.slots["previous_intent"] = plan.intents[0]  # what the last answer was about
 
     def _slot_changes(self) -> dict[str, Any]:
         before = {k: v for k, v in self.ctx.slots.items() if v is not None}

@@ -499,3 +499,20 @@ def test_a_corrected_company_size_recomputes_with_the_costs_kept(dialogue: MakeD
     reply = chat.say("ごめんなさい、やっぱり中小企業ではありませんでした")
     assert reply.programmes == [CC]
     assert "中小企業以外" in reply.answer and "40万円" in reply.answer  # promotion only: 800,000 × 1/2
+
+
+def test_a_short_follow_up_keeps_the_topic_of_the_last_answer(dialogue: MakeDialogue) -> None:
+    chat = dialogue(dt.date(2025, 5, 20))
+    first = chat.say("ゼロエミの第1回の締切はいつ？")
+    assert first.programmes == [ZE]
+    reply = chat.say("次は？")
+    assert reply.programmes == [ZE]
+    assert "受付期間と締切" in reply.answer and "2025年6月16日" in reply.answer
+
+
+def test_a_follow_up_with_words_to_search_is_answered_from_the_documents(dialogue: MakeDialogue) -> None:
+    chat = dialogue()
+    chat.say("カーボンクレジット活用促進事業の概要を教えて")
+    reply = chat.say("融資の話もあったよね？")
+    assert reply.programmes == [CC]
+    assert "社会課題解決融資" in reply.answer
