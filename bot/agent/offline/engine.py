@@ -17,8 +17,9 @@ from dataclasses import dataclass, field
 from typing import Any, cast
 
 from bot.agent.base import EngineReply, TurnContext
-from bot.agent.offline import answers, coverage, discovery, english_info, info
+from bot.agent.offline import answers, coverage, discovery, english, english_info, info
 from bot.agent.offline.detect import Detection, detect, mask_programmes, normalise
+from bot.agent.offline.info import APPLICANT_FACTS
 from bot.agent.offline.language import turn_language
 from bot.agent.offline.policy import COST_SLOTS, condition_facts, ja_month, named_category, prune
 from bot.agent.offline.render import bullets, join_sections, render, sources_block
@@ -478,6 +479,12 @@ class _Turn:
         costs = cost_item_section(s, language) if intent in COST_VERDICT_INTENTS else None
         if costs is not None:
             return "eligible_costs", costs
+        if intent != "eligibility" and self.given & APPLICANT_FACTS and intent in COST_VERDICT_INTENTS:
+            # 「医療法人は助成対象者に含まれますか」 reads as costs or an overview, but asks who may apply
+            intent, section = (
+                "eligibility",
+                (english.eligibility(s) if language == "en" else info.eligibility(s)),
+            )
         if intent == "eligibility" and section.verdict and self.given:
             # the applicant's own facts decide it (「大企業でも申請できる？」), or what is still missing
             return intent, with_lead(section, cast(Verdict, section.verdict), language)

@@ -28,7 +28,8 @@ from bot.tools.worksheet import format_rate
 
 # 「医療法人でも申請できる？」「個人事業主も対象？」: the question is about the applicant named before も.
 _FOCUS = re.compile(
-    r"(でも|も)[^。？?]{0,24}?(申請|応募|対象|使え|つかえ|受け|もらえ|利用|申し?込|参加|いい|大丈夫|ok|可能|助成|補助)"
+    r"(でも|も)[^。？?]{0,24}?(申請|応募|対象|使え|つかえ|受け|もらえ|利用|申し?込|参加|いい|大丈夫|ok|可能|助成|補助)|"
+    r"(は|も)[^。？?]{0,6}?(含まれ|入り|入る|該当)"
 )
 # Who the applicant is: the facts a 「Xでも申請できる？」 question is about.
 APPLICANT_FACTS = frozenset(

@@ -145,6 +145,11 @@ _SME_YES = re.compile(
     r"|中小の(会社|企業)|中小の?(メーカー|製造業|工場|商店|店舗|小売店|卸売業者)|零細|(うち|当社|弊社|私たち|わが社|うちの会社)(は|も)?中小|"
     r"中小(です|だ|どうし|同士)"
 )
+# A site in Tokyo stated outright outweighs a head office elsewhere.
+_TOKYO_SITE = re.compile(
+    r"(東京|都内)(に|で)(も)?(営業所|事務所|事業所|支店|支社|拠点|工場|店舗|オフィス|倉庫)(が|を|も)?(ある|あり|持|構え|置)"
+)
+_NO_TOKYO_SITE = re.compile(r"(東京|都内)(に|で)?(は)?[^。、]{0,8}?(ない|ありません|なし)")
 PRETEND = re.compile(r"(って|という|と)ことにし|と偽|偽って|偽装|ごまかし|ふりをし|嘘")
 _ORG_NOISE = re.compile(
     r"中小企業(支援機関|庁|基本法|組合|制度融資|団体)|その他(の)?(収入|業種)?|東京都|カーボンクレジットマーケット"
@@ -254,6 +259,12 @@ def extract(text: str, programme: Programme | None) -> Extraction:
             out.changes[fact] = False
         elif re.search(positive, norm):
             out.changes[fact] = True
+    if (
+        out.changes.get("located_in_tokyo") is False
+        and _TOKYO_SITE.search(norm)
+        and not _NO_TOKYO_SITE.search(norm)
+    ):
+        out.changes["located_in_tokyo"] = True  # 「本社は千葉だけど東京に営業所があります」
     consulting = out.changes.pop("consulting", None)
     diagnosis = out.changes.get("energy_diagnosis")
     # 区分2 asks for 省エネコンサルティング and 省エネ診断: either stated positively counts, a denial of

@@ -156,7 +156,7 @@ async def test_feedback_on_an_unknown_answer_is_refused_politely(
 async def test_a_follow_up_button_posts_the_question_into_the_thread(
     http: httpx.AsyncClient, bot: SlackBot, slack: FakeSlackApi
 ) -> None:
-    answer = await answered(http, bot, slack, "東京で使える補助金は？")
+    answer = await answered(http, bot, slack, "ゼロエミの助成、うちは対象になる？")
     button = find_action(answer, "followup:")
     assert button["value"].endswith("？")
 
