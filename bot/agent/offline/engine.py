@@ -14,34 +14,30 @@ from __future__ import annotations
 import logging
 import re
 from dataclasses import dataclass, field
-from typing import Any, cast
+from typing import Any
 
 from bot.agent.base import EngineReply, TurnContext
-from bot.agent.offline import answers, coverage, discovery, english, english_info, info
+from bot.agent.offline import answers, coverage, discovery, english_info, info
+from bot.agent.offline.basis import basis
+from bot.agent.offline.clarify import clarify
 from bot.agent.offline.detect import Detection, detect, mask_programmes, normalise
-from bot.agent.offline.info import APPLICANT_FACTS
+from bot.agent.offline.direct import direct_answer
+from bot.agent.offline.editions import named_editions
 from bot.agent.offline.language import turn_language
-from bot.agent.offline.policy import COST_SLOTS, condition_facts, ja_month, named_category, prune
+from bot.agent.offline.memory import ADDED_COSTS, update_slots
+from bot.agent.offline.policy import COST_SLOTS, condition_facts, named_category, prune
 from bot.agent.offline.render import bullets, join_sections, render, sources_block
 from bot.agent.offline.router import IntentRouter, intent_router
-from bot.agent.offline.rulings import RulingMatch, ruling_index
 from bot.agent.offline.situation import Section, Situation, programme_facts, related, safe_search
-from bot.agent.offline.slots import PRETEND, Extraction, answer_pending, derive_sme, extract
+from bot.agent.offline.slots import PRETEND, Extraction, answer_pending, extract
 from bot.agent.offline.slots_en import answer_pending_english, extract_english
 from bot.agent.offline.verdicts import (
-    Verdict,
-    asks_status,
-    cost_item_section,
     is_yes_no,
-    last_question,
-    ruling_section,
-    with_lead,
 )
 from bot.agent.toolkit import Toolkit
-from bot.knowledge.intents import Intent, Language
+from bot.knowledge.intents import Intent
 from bot.knowledge.models import Programme, RateCapCalculation, WorksheetCalculation
 from bot.retrieval.models import SearchHit
-from bot.retrieval.synonyms import era_terms
 
 MAX_INTENTS = 3
 SHORT_REPLY = 12  # characters: 「はい、受けました」 answers the question asked; a longer question does not
@@ -64,72 +60,14 @@ RELATED_INTENTS = frozenset(
 )
 ASKS_WITH_COSTS = frozenset({"eligibility", "eligible_costs", "rate_cap", "general"})
 CARRY_INTENTS = ("amount", "comparison", "eligibility")
-# Intents a yes/no question about one cost item reads as (「消費税も対象？」).
-COST_VERDICT_INTENTS = frozenset({"eligible_costs", "eligibility", "general", "overview"})
-# Intents whose answer is a figure, a list or a calculation: a yes/no wording does not change it.
-NO_VERDICT_INTENTS = frozenset(
-    {
-        "amount",
-        "comparison",
-        "rate_cap",
-        "programmes",
-        "find",
-        "greeting",
-        "out_of_scope",
-        "clarify",
-        "coverage",
-        "chatter",
-    }
-)
 TRANSIENT_SLOTS = ("pending_intent", "pending_fact", "last_intent", "previous_intent", "programme_id", "lang")
-ADDED_COSTS = "added_costs"  # items added on top of the eligible total (「設計費200万も足したら」)
-_FISCAL_SHORT = re.compile(r"(?<![a-z0-9])[rh]\d{1,2}(?![a-z0-9])")  # R7, H22 (normalised: lower case)
-_ADD = re.compile(r"足(し|す|せ)|追加|加え|プラス|含め")
 _BETWEEN = re.compile(r"(違い|比較|比べ|どっちの制度|どちらの制度)(?!.*区分)")
 _CONTENT = re.compile(
     r"[一-龥々]{2,}|[ァ-ヶー]{2,}|[a-z]{4,}", re.IGNORECASE
-)  # words the documents could contain
-_FIGURE = re.compile(
-    r"[0-9０-９]"
-)  # 「60日以内でOK？」: a question about figures is for the calculators and facts
-_ONLY = re.compile(r"だけ|のみ|以外なし|しかない")
+)  # words documents could contain
 WHICH_PROGRAMME_EXAMPLES = 3
 CLARIFY = "clarify"  # not an intent of the examples: the engine's answer to an unclear message
-CLARIFY_CHOICES = 2
-# What each intent answers, as the clarifying question names it.
-INTENT_LABELS = {
-    "amount": "助成額の試算",
-    "comparison": "申請区分の比較",
-    "rate_cap": "助成率・上限額",
-    "eligible_costs": "対象経費",
-    "eligibility": "申請の要件（対象になるかどうか）",
-    "deadline": "締切・受付期間",
-    "how_to_apply": "申請方法・提出書類",
-    "contact": "問い合わせ先",
-    "overview": "制度の概要",
-    "find": "ご利用になれそうな制度",
-    "general": "そのほかの申請条件や注意点",
-}
-
 log = logging.getLogger(__name__)
-
-
-def named_editions(toolkit: Toolkit, message: str) -> list[Programme]:
-    """Editions other than the ones in force whose fiscal year the message names (「令和7年度の
-    …」, 「2025年度」, 「R7」): the user asks about that year's terms, not this year's."""
-    text = normalise(message)
-    if "年度" not in text and not _FISCAL_SHORT.search(text):
-        return []  # 「2025年12月」 is a date, not a fiscal year
-    spellings = [text, *map(normalise, era_terms(message))]
-    current = toolkit.programmes
-    found: dict[str, Programme] = {}
-    for programme in toolkit.deps.knowledge.programmes.values():
-        label = normalise(programme.edition_label)
-        if programme.id in current or not label or programme.family in found:
-            continue
-        if any(label in spelling for spelling in spellings):
-            found[programme.family] = programme
-    return list(found.values())
 
 
 class OfflineEngine:
@@ -324,48 +262,7 @@ class _Turn:
 
     def _update_slots(self, ext: Extraction, plan: _Plan, previous: str | None) -> None:
         pid = plan.programme.id if plan.programme else previous
-        if pid is not None and previous is not None and pid != previous:
-            for key in (*COST_SLOTS, ADDED_COSTS, "category"):  # another programme's costs are not this one's
-                if key not in ext.changes:
-                    self.slots.pop(key, None)
-        costs = ext.changes.get("costs")
-        if costs and self.slots.get("eligible_cost_yen") is not None and _ADD.search(self.ctx.message):
-            # 「設計費200万も足したら」 on top of an unitemised total: the total stays, the new items go
-            # to the calculator as additional_costs. It adds the items the category counts (the
-            # steps show the sum) and lists the others as excluded, with the reason.
-            ext.changes.pop("costs")
-            ext.changes.pop("eligible_cost_yen", None)
-            added = self.slots.get(ADDED_COSTS)
-            ext.changes[ADDED_COSTS] = {**(added if isinstance(added, dict) else {}), **costs}
-            costs = None
-        elif set(COST_SLOTS) & set(ext.changes):
-            ext.changes[ADDED_COSTS] = None  # a new total (「合計は2,000万円です」) or new items
-        if costs and isinstance(self.slots.get("costs"), dict) and not _ONLY.search(self.ctx.message):
-            ext.changes["costs"] = {
-                **self.slots["costs"],
-                **costs,
-            }  # 「工事費が300万円なら」: one item changes
-        for key, value in ext.changes.items():
-            if value is None:
-                self.slots.pop(key, None)
-            else:
-                self.slots[key] = value
-        if pid is not None:
-            self.slots["programme_id"] = pid
-        if self.lang == "en":  # a short follow-up («and the deadline?») stays English
-            self.slots["lang"] = "en"
-        else:
-            self.slots.pop("lang", None)
-        if "is_sme" in ext.changes:
-            self.slots.pop("sme_derived", None)
-        elif ext.changes.get("org_type") in ("sme_company", "large_company"):
-            self.slots["is_sme"] = ext.changes["org_type"] == "sme_company"
-            self.slots.pop("sme_derived", None)
-        elif {"capital_yen", "employees", "industry"} & set(ext.changes):
-            derived = derive_sme(self.slots)
-            if derived is not None:  # 中小企業基本法 from industry, capital, employees
-                self.slots["is_sme"] = derived
-                self.slots["sme_derived"] = True
+        update_slots(self.slots, ext, pid, previous, self.ctx.message, self.lang)
 
     # --- answering ---------------------------------------------------------------------------
 
@@ -393,7 +290,9 @@ class _Turn:
             programmes += [pid for pid in ids if pid not in programmes]
         lang = self.lang
         if sections and plan.programme is not None and is_yes_no(self.ctx.message, lang):
-            sections[0] = self._direct(sections[0], situation, lang)
+            sections[0] = direct_answer(
+                sections[0], situation, lang, self.given, mask_programmes(self.programmes, self.ctx.message)
+            )
         parts = [render("common.injection", lang=lang)] if det.injection else []
         if PRETEND.search(normalise(self.ctx.message)):
             parts.append(render("common.pretend", lang=lang))
@@ -409,7 +308,7 @@ class _Turn:
             if lang == "en":
                 parts.append(english_info.basis(self.toolkit, plan.programme, closed_note))
             else:
-                parts.append(self._basis(plan.programme, closed_note))
+                parts.append(basis(self.toolkit, plan.programme, closed_note))
         asking = next(((intent, s) for intent, s in sections if s.follow_up), None)
         self._remember(plan, asking)
         return EngineReply(
@@ -463,48 +362,6 @@ class _Turn:
         }[intent]
         return handler(s), [s.pid]
 
-    def _direct(self, first: tuple[str, Section], s: Situation, language: Language) -> tuple[str, Section]:
-        """A yes/no question's answer leads with はい／いいえ／条件によります, from the most exact
-        source that decides it: the status on the turn's date (「今申請できる？」), the cost item it
-        names (「消費税も対象？」), the eligibility check when the applicant's facts decide it, the
-        document's answer to that question (the programme's rulings) when one matches with
-        confidence; otherwise the answer stays as it is."""
-        intent, section = first
-        if intent in NO_VERDICT_INTENTS:
-            return first
-        if asks_status(self.ctx.message):  # 「今でも応募できる？」 whatever else the message reads as
-            status = english_info.deadline(s) if language == "en" else info.deadline(s)
-            if status.verdict:
-                return "deadline", with_lead(status, cast(Verdict, status.verdict), language)
-        costs = cost_item_section(s, language) if intent in COST_VERDICT_INTENTS else None
-        if costs is not None:
-            return "eligible_costs", costs
-        if intent != "eligibility" and self.given & APPLICANT_FACTS and intent in COST_VERDICT_INTENTS:
-            # 「医療法人は助成対象者に含まれますか」 reads as costs or an overview, but asks who may apply
-            intent, section = (
-                "eligibility",
-                (english.eligibility(s) if language == "en" else info.eligibility(s)),
-            )
-        if intent == "eligibility" and section.verdict and self.given:
-            # the applicant's own facts decide it (「大企業でも申請できる？」), or what is still missing
-            return intent, with_lead(section, cast(Verdict, section.verdict), language)
-        match = self._ruling(s) if not _FIGURE.search(last_question(self.ctx.message)) else None
-        if match is not None and match.confident:
-            return "ruling", ruling_section(s, match, language)
-        if intent == "eligibility" and section.verdict:
-            return intent, with_lead(section, cast(Verdict, section.verdict), language)
-        return first
-
-    def _ruling(self, s: Situation) -> RulingMatch | None:
-        deps = self.toolkit.deps
-        try:
-            index = ruling_index(deps.embedder, deps.knowledge, deps.settings.data_dir / "cache")
-        except Exception as exc:  # an embedder failure costs the direct answer, never the answer
-            log.warning("rulings unavailable: %s", exc)
-            return None
-        # the programme is known; its name in the message only blurs which question is asked
-        return index.match(s.pid, mask_programmes(self.programmes, self.ctx.message))
-
     def _answer_english(self, intent: str, s: Situation, det: Detection) -> tuple[Section, list[str]]:
         if intent == CLARIFY:
             pid = self.slots.get("programme_id")
@@ -522,17 +379,8 @@ class _Turn:
         )
 
     def _clarify(self, det: Detection) -> Section:
-        """One question naming the router's best candidates (「助成額の試算と対象経費の
-        どちらについて…」), about the session's programme when there is one."""
-        ranked = [intent for intent, _ in det.routing.scores] if det.routing else []
-        choices = [INTENT_LABELS[i] for i in ranked if i in INTENT_LABELS][:CLARIFY_CHOICES]
         pid = self.slots.get("programme_id")
-        topic = f"{self.programmes[pid].short_name}の" if pid in self.programmes else ""
-        if len(choices) < CLARIFY_CHOICES:
-            choices = [INTENT_LABELS["amount"], INTENT_LABELS["eligibility"]]
-        question = render("clarify.question", topic=topic, first=choices[0], second=choices[1])
-        labels = "・".join(label for key, label in INTENT_LABELS.items() if key not in ("find", "general"))
-        return Section(render("clarify.answer", question=question, labels=labels), follow_up=[question])
+        return clarify(det, self.programmes.get(pid) if pid else None)
 
     def _compare_programmes(self, s: Situation) -> Section:
         texts = []
@@ -540,43 +388,6 @@ class _Turn:
             other = Situation(self.toolkit, s.message, self.programmes[pid], self.slots, {}, {}, None)
             texts.append(info.overview(other, short=True).text)
         return Section(render("overview.comparison", sections="\n\n".join(texts)))
-
-    def _basis(self, programme: Programme, closed_note: bool) -> str:
-        status = self.toolkit.application_status(programme.id)
-        year = programme.fiscal_year.value if programme.fiscal_year else None
-        rounds = [w.round for w in programme.windows if w.round is not None and w.fiscal_year == year]
-        if year and rounds:
-            basis = (
-                f"{year}の募集内容（第{min(rounds)}回〜第{max(rounds)}回）"
-                if len(rounds) > 1
-                else f"{year} 第{rounds[0]}回"
-            )
-        elif year:
-            basis = f"{year}の募集内容"
-        else:
-            doc = self.toolkit.deps.knowledge.sources.get(programme.id)
-            published = doc.meta.published if doc else ""
-            basis = f"{ja_month(published)}公表の資料" if published else "公表資料"
-        text = render("common.basis", title=programme.name.value, basis=basis)
-        if status.closed_fiscal_years and not any(w.state != "closed" for w in status.windows):
-            notes = []
-            if closed_note:  # a deadline answer says 「…の受付はすべて終了しました」 itself
-                notes.append(render("common.closed", years="・".join(status.closed_fiscal_years)))
-            if self.toolkit.deps.knowledge.is_latest(programme):  # on every answer, deadlines too
-                notes.append(self._no_later_edition(programme))
-            text = "\n\n".join([*notes, text])
-        return text
-
-    def _no_later_edition(self, programme: Programme) -> str:
-        """No newer edition is in the knowledge: where the user finds the next one (the official
-        page and the first desk, both cited)."""
-        self.toolkit.cite(programme.url.source)
-        desk = ""
-        if programme.contacts:
-            contact = programme.contacts[0]
-            self.toolkit.cite(contact.source)
-            desk = f"（{contact.organisation}" + (f"、{contact.phone}" if contact.phone else "") + "）"
-        return render("common.no_later_edition", url=programme.url.value, desk=desk)
 
     def _remember(self, plan: _Plan, asking: tuple[str, Section] | None) -> None:
         for key in ("pending_intent", "pending_fact"):

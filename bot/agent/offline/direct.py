@@ -1,0 +1,93 @@
+"""The direct answer to a yes/no question: which source decides the verdict.
+
+:func:`direct_answer` replaces the first section of an answer to a yes/no question by one that
+leads with はい／いいえ／条件によります, taken from the most exact source that decides it: the
+status on the turn's date (「今申請できる？」), the one cost item the question names
+(「消費税も対象？」), the eligibility check when the applicant's stated facts decide it, then the
+document's answer to that question (the programme's rulings) when one matches with confidence.
+Otherwise the section stays as it is: no verdict rather than a guessed one.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from typing import cast
+
+from bot.agent.offline import english, english_info, info
+from bot.agent.offline.info import APPLICANT_FACTS
+from bot.agent.offline.rulings import RulingMatch, ruling_index
+from bot.agent.offline.situation import Section, Situation
+from bot.agent.offline.verdicts import (
+    Verdict,
+    asks_status,
+    cost_item_section,
+    last_question,
+    ruling_section,
+    with_lead,
+)
+from bot.knowledge.intents import Language
+
+log = logging.getLogger(__name__)
+
+# Intents whose answer is a figure, a list or a calculation: a yes/no wording does not change it.
+NO_VERDICT_INTENTS = frozenset(
+    {
+        "amount",
+        "comparison",
+        "rate_cap",
+        "programmes",
+        "find",
+        "greeting",
+        "out_of_scope",
+        "clarify",
+        "coverage",
+        "chatter",
+    }
+)
+# Intents a yes/no question about one cost item or the applicant reads as (「消費税も対象？」).
+COST_VERDICT_INTENTS = frozenset({"eligible_costs", "eligibility", "general", "overview"})
+_FIGURE = re.compile(
+    r"[0-9０-９]"
+)  # 「60日以内でOK？」: a question about figures is for the calculators and facts
+
+
+def direct_answer(
+    first: tuple[str, Section], s: Situation, language: Language, given: set[str], masked: str
+) -> tuple[str, Section]:
+    """The first (intent, section) of the answer, led by its verdict where a source decides it.
+    ``given``: the facts the message states; ``masked``: the message with programme names masked."""
+    intent, section = first
+    if intent in NO_VERDICT_INTENTS:
+        return first
+    if asks_status(s.message):  # 「今でも応募できる？」 whatever else the message reads as
+        status = english_info.deadline(s) if language == "en" else info.deadline(s)
+        if status.verdict:
+            return "deadline", with_lead(status, cast(Verdict, status.verdict), language)
+    costs = cost_item_section(s, language) if intent in COST_VERDICT_INTENTS else None
+    if costs is not None:
+        return "eligible_costs", costs
+    if intent != "eligibility" and given & APPLICANT_FACTS and intent in COST_VERDICT_INTENTS:
+        # 「医療法人は助成対象者に含まれますか」 reads as costs or an overview, but asks who may apply
+        intent, section = "eligibility", english.eligibility(s) if language == "en" else info.eligibility(s)
+    if intent == "eligibility" and section.verdict and given:
+        # the applicant's own facts decide it (「大企業でも申請できる？」), or what is still missing
+        return intent, with_lead(section, cast(Verdict, section.verdict), language)
+    match = _ruling(s, masked) if not _FIGURE.search(last_question(s.message)) else None
+    if match is not None and match.confident:
+        return "ruling", ruling_section(s, match, language)
+    if intent == "eligibility" and section.verdict:
+        return intent, with_lead(section, cast(Verdict, section.verdict), language)
+    return first
+
+
+def _ruling(s: Situation, masked: str) -> RulingMatch | None:
+    """The programme's ruling nearest the question (its name masked: the programme is known, its
+    name only blurs which question is asked)."""
+    deps = s.toolkit.deps
+    try:
+        index = ruling_index(deps.embedder, deps.knowledge, deps.settings.data_dir / "cache")
+    except Exception as exc:  # an embedder failure costs the direct answer, never the answer
+        log.warning("rulings unavailable: %s", exc)
+        return None
+    return index.match(s.pid, masked)
