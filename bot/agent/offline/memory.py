@@ -43,6 +43,10 @@ def update_slots(
 
 
 def _merge_costs(slots: dict[str, Any], ext: Extraction, message: str) -> None:
+    total, earlier = ext.changes.get("eligible_cost_yen"), slots.get("eligible_cost_yen")
+    adding = _ADD.search(message) and not ext.changes.get("costs")
+    if adding and isinstance(total, int) and isinstance(earlier, int):
+        ext.changes["eligible_cost_yen"] = earlier + total  # 「断熱窓も追加で300万円」 on top of the total
     costs = ext.changes.get("costs")
     if costs and slots.get("eligible_cost_yen") is not None and _ADD.search(message):
         # 「設計費200万も足したら」 on top of an unitemised total: the total stays, the new items go

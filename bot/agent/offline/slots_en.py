@@ -161,6 +161,19 @@ def _nearest(context: str, labels: list[tuple[str, str]]) -> str | None:
     return best[1] if best else None
 
 
+_ON_ITEM = re.compile(r"^\s*(?:yen\s*)?(?:on|for|in)\s+(?:the\s+|our\s+|its\s+)?([^,.;]*)")
+
+
+def _label_after(after: str, labels: list[tuple[str, str]]) -> str | None:
+    """«1.6 million yen on promotion»: an item named right after the amount is its label."""
+    match = _ON_ITEM.match(after)
+    if match is None:
+        return None
+    found = [(m.start(), name) for name, pattern in labels for m in re.finditer(pattern, match.group(1))]
+    found = [(position, name) for position, name in found if name.startswith("item:")]
+    return min(found)[1] if found else None
+
+
 def _item_labels(programme: Programme | None) -> list[tuple[str, str]]:
     calc = programme.calculation if programme else None
     if not isinstance(calc, RateCapCalculation) or programme is None:
@@ -215,9 +228,11 @@ def _amounts(norm: str, programme: Programme | None, out: Extraction) -> None:
     planned = programme is not None and any(s.name == "eligible_cost_planned" for s in programme.inputs)
     costs: dict[str, int] = {}
     totals: list[int] = []
-    for start, _end, value, shown in mentions:
-        before = _clause_before(norm, start)
-        label = _nearest(before, labels)
+    floor = 0
+    for start, end, value, shown in mentions:
+        before = _clause_before(norm, start)[-(start - floor) :] if start > floor else ""
+        floor = end
+        label = _label_after(norm[end : end + 40], labels) or _nearest(before, labels)
         if label == "premise":
             out.claimed_yen.append(value)
             continue

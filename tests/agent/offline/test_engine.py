@@ -516,3 +516,10 @@ def test_a_follow_up_with_words_to_search_is_answered_from_the_documents(dialogu
     reply = chat.say("融資の話もあったよね？")
     assert reply.programmes == [CC]
     assert "社会課題解決融資" in reply.answer
+
+
+def test_an_amount_added_to_a_total_is_summed(dialogue: MakeDialogue) -> None:
+    chat = dialogue(dt.date(2026, 12, 3))
+    chat.say("ゼロエミの助成、中小企業で自社で計画を作って年6t削減。対象経費は600万円。いくら？")
+    reply = chat.say("断熱窓も追加で300万円。削減量は6tのままで計算して")
+    assert "9,000,000円" in reply.answer and "600万円" in reply.answer  # (6,000,000 + 3,000,000) × 2/3

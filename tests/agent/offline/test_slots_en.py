@@ -101,3 +101,9 @@ def test_claims_approximations_and_bounds(programmes: dict[str, Programme]) -> N
 )
 def test_short_answers(text: str, kind: str, value: object) -> None:
     assert answer_pending_english(text, kind) == value
+
+
+def test_an_item_named_after_its_amount_labels_it(programmes: dict[str, Programme]) -> None:
+    credit = programmes["tokyo-carbon-credit-promotion"]
+    read_back = read("We'll spend 1.6 million yen on promotion and 500,000 yen on consulting.", credit)
+    assert read_back.changes["costs"] == {"promotion": 1_600_000, "consulting": 500_000}
