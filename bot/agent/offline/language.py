@@ -81,7 +81,8 @@ _RULES: tuple[tuple[Intent, str], ...] = (
     ),
     (
         "how_to_apply",
-        r"\bhow (do|can|should|to) (we |i )?apply\b|\bhow to submit\b|\bdocuments?\b|\bpaperwork\b|"
+        r"\bhow (do|can|should|to) (we |i )?(apply|register|sign up|submit)\b|\bhow to submit\b|"
+        r"\bdocuments?\b|\bpaperwork\b|"
         r"\bapplication (process|procedure|form)\b|\bsubmit\b|\bprocedure\b|\bsteps to apply\b",
     ),
     (
@@ -96,7 +97,7 @@ _RULES: tuple[tuple[Intent, str], ...] = (
 )
 _PATTERNS = tuple((intent, re.compile(pattern)) for intent, pattern in _RULES)
 ENGLISH_FIND = re.compile(
-    r"\b(which|what|any) (grants?|subsid(y|ies)|programmes?|programs?|funding|support)\b|"
+    r"\b(which|what|any) ([a-z-]+ ){0,2}(grants?|subsid(y|ies)|programmes?|programs?|funding|support)\b|"
     r"\b(grants?|subsid(y|ies)|programmes?|programs?|funding) (for|that|available)\b|"
     r"\bis there (a|any) (grant|subsidy|programme|program|funding)\b|"
     r"\b(get|receive|find) (any |some )?(help|support|funding|money|financial help|a grant|a subsidy)\b|"

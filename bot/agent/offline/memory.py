@@ -74,3 +74,5 @@ def _company_size(slots: dict[str, Any], ext: Extraction) -> None:
         if derived is not None:  # 中小企業基本法 from industry, capital, employees
             slots["is_sme"] = derived
             slots["sme_derived"] = True
+            if not slots.get("org_type"):  # capital and employees are a company's
+                slots["org_type"] = "sme_company" if derived else "large_company"

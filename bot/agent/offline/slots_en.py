@@ -60,7 +60,7 @@ _TOKYO_NO = (
 )
 _TOKYO_YES = (
     r"\b(in|based in|located in|within|inside) tokyo\b|tokyo[- ]based|"
-    r"\btokyo (office|site|factory|plant|shop|store)"
+    r"\btokyo (head office|headquarters|office|site|factory|plant|shop|store|warehouse|branch)"
 )
 # fact: (negative, positive), over the lower-cased message.
 BOOL_RULES_EN: dict[str, tuple[str, str]] = {
@@ -161,11 +161,14 @@ def _nearest(context: str, labels: list[tuple[str, str]]) -> str | None:
     return best[1] if best else None
 
 
+_OF_CAPITAL = re.compile(r"^\s*(?:yen\s*)?(?:of|in)\s+(?:share\s+|paid-in\s+)?capital\b")
 _ON_ITEM = re.compile(r"^\s*(?:yen\s*)?(?:on|for|in)\s+(?:the\s+|our\s+|its\s+)?([^,.;]*)")
 
 
 def _label_after(after: str, labels: list[tuple[str, str]]) -> str | None:
     """«1.6 million yen on promotion»: an item named right after the amount is its label."""
+    if _OF_CAPITAL.match(after):
+        return "capital_yen"  # «10 billion yen of capital»
     match = _ON_ITEM.match(after)
     if match is None:
         return None

@@ -28,7 +28,7 @@ from bot.tools.grant_models import category_label
 
 Verdict = Literal["yes", "no", "depends", "not_stated"]
 
-_SENTENCES = re.compile(r"[^。！？!?\n]+[。！？!?]*")
+_SENTENCE_END = re.compile(r"(?<=[。！？!?])|(?<=\.)\s+|\n+")
 # An open question asks for a value, a list or an explanation: not a yes/no question.
 _OPEN_JA = re.compile(
     r"いくら|何|なに|なん(で(?!す)|の|円|パーセント|%|割|日|回|社|件|人)|いつ|どこ|どれ|どの|どう(し|な|やっ|すれ|いう|いった)|"
@@ -51,7 +51,7 @@ _POLAR_EN = re.compile(
 def last_question(message: str) -> str:
     """The last sentence that asks something (ends with ？/?/か), else the last sentence."""
     text = unicodedata.normalize("NFKC", message).strip()
-    sentences: list[str] = [str(s).strip() for s in _SENTENCES.findall(text) if str(s).strip()]
+    sentences = [part.strip() for part in _SENTENCE_END.split(text) if part and part.strip()]
     asking = [s for s in sentences if s.endswith(("?", "か", "か。"))]
     return (asking or sentences or [text])[-1]
 

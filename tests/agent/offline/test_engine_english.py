@@ -90,3 +90,22 @@ def test_scope_greeting_and_discovery(dialogue: MakeDialogue) -> None:
     assert hello.answer.startswith("Hello, I am the decarbonisation grant advisor")
     found = dialogue().say("Which grants could help a small company replace old air conditioning?")
     assert found.programmes[0] == ZE and found.answer.startswith("## Programmes that may fit")
+
+
+def test_capital_and_employees_make_a_large_company_and_the_verdict_leads(dialogue: MakeDialogue) -> None:
+    reply = dialogue().say(
+        "We're a company with 10 billion yen of capital and 2,000 employees, upgrading lighting at our "
+        "Tokyo head office. Are we eligible for the zero-emission energy-saving grant?"
+    )
+    assert reply.lang == "en"
+    assert reply.answer.split("\n\n")[1] == "**No.**"
+    assert "not an SME" in reply.answer or "Not met" in reply.answer
+
+
+def test_discovery_and_registration_questions_in_english(dialogue: MakeDialogue) -> None:
+    found = dialogue(dt.date(2025, 7, 1)).say("Which decarbonisation grants can I apply for right now?")
+    assert "Open for applications as of 1 July 2025" in found.answer
+    how = dialogue().say(
+        "We're a chamber of commerce. How do we register our carbon neutral action plan with METI?"
+    )
+    assert "how to apply" in how.answer.splitlines()[0]
