@@ -49,7 +49,9 @@ NO_VERDICT_INTENTS = frozenset(
 COST_VERDICT_INTENTS = frozenset({"eligible_costs", "eligibility", "general", "overview"})
 _FIGURE = re.compile(
     r"[0-9０-９]"
-)  # 「60日以内でOK？」: a question about figures is for the calculators and facts
+)  # 「電子じゃなくて郵送でもいける？」 asks about 郵送: the alternative it sets aside is not the question.
+_NOT_ASKED = re.compile(r"[^、。？?!！\s]{1,12}(じゃなくて|じゃなく|ではなくて|ではなく|でなく|以外で)")
+# 「60日以内でOK？」: a question about figures is for the calculators and facts
 
 
 def direct_answer(
@@ -90,4 +92,4 @@ def _ruling(s: Situation, masked: str) -> RulingMatch | None:
     except Exception as exc:  # an embedder failure costs the direct answer, never the answer
         log.warning("rulings unavailable: %s", exc)
         return None
-    return index.match(s.pid, masked)
+    return index.match(s.pid, _NOT_ASKED.sub("", masked))

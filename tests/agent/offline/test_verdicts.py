@@ -121,3 +121,9 @@ def test_english_yes_no_questions_lead_with_yes_or_no(dialogue: MakeDialogue) ->
     reply = dialogue().say("Is consumption tax covered by the SAF air cargo grant?")
     assert reply.lang == "en"
     assert reply.answer.split("\n\n")[1] == "**No.**"
+
+
+def test_the_alternative_a_question_sets_aside_is_not_what_it_asks(dialogue: MakeDialogue) -> None:
+    reply = dialogue().say("ゼロエミの交付申請、電子じゃなくて郵送でもいける？")
+    assert "電子申請で出せますか" not in reply.answer  # the ruling about online applications answers «yes»
+    assert "**はい。**" not in reply.answer
