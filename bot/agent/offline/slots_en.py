@@ -114,7 +114,8 @@ _SME_NO = re.compile(
     r"major (company|corporation)|listed (company|corporation))\b"
 )
 _SME_YES = re.compile(
-    r"\b(sme|smes|small (and|or) medium|small(-sized)? (business|company|firm|manufacturer|enterprise)|"
+    r"\b(sme|smes|small (and|or) medium|small(-sized)? ([a-z-]+ )?(business|company|firm|manufacturer|"
+    r"enterprise|forwarder|shop|store|restaurant|retailer|wholesaler|maker|bakery|cafe)|"
     r"small and mid-sized|smb)\b"
 )
 _EMPLOYEES = re.compile(r"([0-9][0-9,]*)\s*(employees|staff|people|workers|persons)")

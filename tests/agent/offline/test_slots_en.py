@@ -107,3 +107,15 @@ def test_an_item_named_after_its_amount_labels_it(programmes: dict[str, Programm
     credit = programmes["tokyo-carbon-credit-promotion"]
     read_back = read("We'll spend 1.6 million yen on promotion and 500,000 yen on consulting.", credit)
     assert read_back.changes["costs"] == {"promotion": 1_600_000, "consulting": 500_000}
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "I run a small freight forwarder in Tokyo.",
+        "We are a small family restaurant.",
+        "a small-sized company",
+    ],
+)
+def test_a_small_business_states_its_size(text: str) -> None:
+    assert read(text).changes["is_sme"] is True
