@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
+import hashlib
+import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -51,6 +54,16 @@ class KnowledgeBase:
     programmes: dict[str, Programme]
     intents: IntentExamples | None = None
     files: Mapping[str, str] = field(default_factory=dict, repr=False, compare=False)
+
+    @functools.cached_property
+    def digest(self) -> str:
+        """SHA-256 of the documents and programmes (computed once per knowledge generation): the
+        same knowledge gives the same digest, the key of caches built from it."""
+        payload = {
+            "sources": {sid: doc.body for sid, doc in sorted(self.sources.items())},
+            "programmes": {pid: p.model_dump(mode="json") for pid, p in sorted(self.programmes.items())},
+        }
+        return hashlib.sha256(json.dumps(payload, ensure_ascii=False, sort_keys=True).encode()).hexdigest()
 
     def programme(self, programme_id: str) -> Programme:
         try:

@@ -28,8 +28,6 @@ pays for embedding every phrasing.
 
 from __future__ import annotations
 
-import hashlib
-import json
 import re
 import threading
 import unicodedata
@@ -254,18 +252,10 @@ _lock = threading.Lock()
 _tokenizer: list[JapaneseTokenizer] = []
 
 
-def rulings_digest(knowledge: KnowledgeBase) -> str:
-    payload = {
-        pid: [[r.model_dump(mode="json") for r in p.rulings], _document(knowledge, pid)]
-        for pid, p in sorted(knowledge.programmes.items())
-    }
-    return hashlib.sha256(json.dumps(payload, ensure_ascii=False, sort_keys=True).encode()).hexdigest()[:16]
-
-
 def ruling_index(embedder: Embedder, knowledge: KnowledgeBase, cache_dir: Path | None = None) -> RulingIndex:
     """The index over the knowledge's rulings, built on first use and shared afterwards (the
     phrasings' vectors are kept in ``cache_dir`` for the next process)."""
-    key = (embedder.name, rulings_digest(knowledge))
+    key = (embedder.name, knowledge.digest)  # computed once per knowledge generation
     with _lock:
         index = _cache.get(key)
         if index is None:
