@@ -12,23 +12,20 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping, Sequence
-from typing import Any
 
-from bot.agent.matching import NAME_SCORE
+from bot.agent.matching import mentioned_programmes
 from bot.agent.offline import english
 from bot.agent.offline.render import bullets, render
 from bot.agent.offline.situation import Section, Situation, cite
-from bot.agent.toolkit import ProgrammeMatch
 from bot.knowledge.models import Programme
 from bot.tools import english as en
 from bot.tools.status import StatusResult, WindowStatus, format_date
 
 
-def find(s: Situation, profile: dict[str, Any], topical: Sequence[str] = ()) -> tuple[Section, list[str]]:
+def find(s: Situation, topical: Sequence[str] = ()) -> tuple[Section, list[str]]:
     """Programmes for a need, status first; topical programmes (``vocabulary.topics``) lead."""
     programmes = s.toolkit.programmes
-    matches = s.toolkit.find_programmes(need=s.message, profile=profile)
-    narrowed = _relevant(matches, topical)
+    narrowed = _relevant(programmes, s.message, topical)
     statuses = {pid: s.toolkit.application_status(pid) for pid in (narrowed or programmes)}
     ids = narrowed or _by_state(programmes, statuses)
     items = bullets(_item(s, programmes[pid], statuses[pid], described=bool(narrowed)) for pid in ids)
@@ -50,13 +47,13 @@ def find(s: Situation, profile: dict[str, Any], topical: Sequence[str] = ()) -> 
     return Section(text), ids
 
 
-def _relevant(matches: Sequence[ProgrammeMatch], topical: Sequence[str]) -> list[str]:
+def _relevant(programmes: Mapping[str, Programme], message: str, topical: Sequence[str]) -> list[str]:
     """The programmes the message points to: its topic words (``vocabulary.topics``) or a name;
     none when it names no need (「いま申し込める補助金は？」 asks about every programme). Retrieval
     alone does not narrow the list: a generic question's nearest passage is noise."""
     if topical:
         return list(dict.fromkeys(topical))
-    return [m.programme_id for m in matches if m.score >= NAME_SCORE]
+    return mentioned_programmes(dict(programmes), message)
 
 
 def _by_state(programmes: Mapping[str, Programme], statuses: Mapping[str, StatusResult]) -> list[str]:

@@ -24,7 +24,7 @@ from bot.agent.offline.detect import Detection, detect, mask_programmes, normali
 from bot.agent.offline.direct import direct_answer
 from bot.agent.offline.editions import named_editions
 from bot.agent.offline.language import turn_language
-from bot.agent.offline.memory import ADDED_COSTS, update_slots
+from bot.agent.offline.memory import update_slots
 from bot.agent.offline.policy import COST_SLOTS, condition_facts, named_category, prune
 from bot.agent.offline.render import bullets, join_sections, render, sources_block
 from bot.agent.offline.router import IntentRouter, intent_router
@@ -337,7 +337,7 @@ class _Turn:
             name = "greeting.thanks" if thanks else "greeting.hello"
             return Section(render(name, programmes=self._programme_list())), []
         if intent == "find":
-            return discovery.find(s, self._profile(), self.topical)
+            return discovery.find(s, self.topical)
         if intent == "programmes":
             return self._compare_programmes(s), [s.pid, *self.others]
         if s.programme is None:
@@ -374,7 +374,6 @@ class _Turn:
             self.programmes,
             thanks=thanks,
             topical=self.topical,
-            profile=self._profile() if intent == "find" else None,
             others=self.others,
         )
 
@@ -415,15 +414,6 @@ class _Turn:
             i.id for i in getattr(calc, "excluded_costs", [])
         }
         return {k: int(v) for k, v in sorted(costs.items()) if k in ids}
-
-    def _profile(self) -> dict[str, Any]:
-        units = {"co2_reduction_t": "t", "co2_reduction_pct": "%", "haneda_narita_share_pct": "%"}
-        profile: dict[str, Any] = {}
-        for key, value in sorted(self.slots.items()):
-            if key in TRANSIENT_SLOTS or key in COST_SLOTS or key in (ADDED_COSTS, "industry", "lang"):
-                continue
-            profile[key] = f"{value}{units[key]}" if key in units else value
-        return profile
 
     def _ordered(self) -> list[Programme]:
         return sorted(self.programmes.values(), key=lambda p: (p.vocabulary.order, p.id))

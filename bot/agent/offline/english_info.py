@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
-from typing import Any
 
 from bot.agent.offline import discovery, english, info
 from bot.agent.offline.english import EN, name, rate_lines, texts
@@ -200,7 +199,6 @@ def answer(
     *,
     thanks: bool = False,
     topical: Sequence[str] = (),
-    profile: dict[str, Any] | None = None,
     others: Sequence[str] = (),
 ) -> tuple[Section, list[str]]:
     """The English answer to one intent (the engine's ``_answer`` for an English turn)."""
@@ -210,7 +208,7 @@ def answer(
         block = "greeting.thanks" if thanks else "greeting.hello"
         return Section(render(block, lang=EN, programmes=programme_list(programmes))), []
     if intent == "find":
-        return discovery.find(s, profile or {}, topical)
+        return discovery.find(s, topical)
     if intent == "programmes":
         sections = []
         for pid in [s.pid, *others]:
