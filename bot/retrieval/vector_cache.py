@@ -1,4 +1,6 @@
-"""Passage vectors kept on disk between processes: ``<data_dir>/cache/vectors-<digest>.npy``.
+"""Embeddings built once: passage vectors kept on disk between processes
+(``<data_dir>/cache/vectors-<digest>.npy``), and objects built from them kept per process
+(:class:`BuiltOnce`).
 
 The offline engine embeds labelled sentences of the knowledge (the rulings' phrasings) that do
 not belong to the search index. Embedding ~1,000 short sentences takes seconds on two cores;
@@ -13,14 +15,18 @@ import hashlib
 import logging
 import os
 import tempfile
-from collections.abc import Sequence
+import threading
+from collections.abc import Callable, Hashable, Sequence
 from pathlib import Path
+from typing import Generic, TypeVar
 
 import numpy as np
 
 from bot.retrieval.embeddings import Embedder, Matrix
 
 log = logging.getLogger(__name__)
+K = TypeVar("K", bound=Hashable)
+V = TypeVar("V")
 
 
 def cached_passages(embedder: Embedder, texts: Sequence[str], cache_dir: Path | None) -> Matrix:
@@ -45,3 +51,24 @@ def cached_passages(embedder: Embedder, texts: Sequence[str], cache_dir: Path | 
     except OSError as exc:  # a read-only data dir costs the next process the embedding, nothing else
         log.warning("vector cache not written (%s): %s", path, exc)
     return matrix
+
+
+class BuiltOnce(Generic[K, V]):
+    """Objects built once per process for a key (an embedder and a digest of what was embedded),
+    shared by every later call; concurrent first callers wait for one build, and the oldest
+    entry is dropped beyond ``size`` (one per knowledge generation still being served)."""
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self._built: dict[K, V] = {}
+        self._lock = threading.Lock()
+
+    def get(self, key: K, build: Callable[[], V]) -> V:
+        with self._lock:
+            value = self._built.get(key)
+            if value is None:
+                value = build()
+                while len(self._built) >= self.size:
+                    self._built.pop(next(iter(self._built)))
+                self._built[key] = value
+            return value

@@ -24,7 +24,6 @@ Deterministic: the same message gives the same scores.
 
 from __future__ import annotations
 
-import threading
 import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
@@ -34,7 +33,7 @@ import numpy as np
 from bot.knowledge.intents import Intent, IntentExamples, Language
 from bot.retrieval.embeddings import Embedder, Matrix
 from bot.retrieval.search import SingleThreadScope
-from bot.retrieval.vector_cache import cached_passages
+from bot.retrieval.vector_cache import BuiltOnce, cached_passages
 
 NEIGHBOURS = 3  # an intent's score: the mean similarity of its NEIGHBOURS nearest examples
 CONFIDENT_MARGIN = 0.015  # best − second-best intent score at which the reading is trusted
@@ -117,8 +116,7 @@ class IntentRouter:
         return Routing(scores=tuple(scored[i] for i in order), language=language(text))
 
 
-_cache: dict[tuple[str, str], ExampleMatrix] = {}
-_cache_lock = threading.Lock()
+_matrices: BuiltOnce[tuple[str, str], ExampleMatrix] = BuiltOnce(MAX_CACHED)
 
 
 def embed_examples(
@@ -138,11 +136,5 @@ def intent_router(
     if intents is None or not intents.examples:
         return None
     key = (embedder.name, intents.digest)
-    with _cache_lock:  # concurrent first requests wait for one embedding pass
-        examples = _cache.get(key)
-        if examples is None:
-            examples = embed_examples(embedder, intents, cache_dir)
-            while len(_cache) >= MAX_CACHED:
-                _cache.pop(next(iter(_cache)))
-            _cache[key] = examples
+    examples = _matrices.get(key, lambda: embed_examples(embedder, intents, cache_dir))
     return IntentRouter(embedder, examples)

@@ -43,7 +43,7 @@ from bot.knowledge.models import Programme, Ruling
 from bot.retrieval.embeddings import Embedder, Matrix
 from bot.retrieval.lexical import JapaneseTokenizer, LexicalIndex
 from bot.retrieval.search import SingleThreadScope
-from bot.retrieval.vector_cache import cached_passages
+from bot.retrieval.vector_cache import BuiltOnce, cached_passages
 
 # Conversational words a question may carry that no document needs to contain.
 CONVERSATIONAL = frozenset(
@@ -247,8 +247,7 @@ class RulingIndex:
         )
 
 
-_cache: dict[tuple[str, str], RulingIndex] = {}
-_lock = threading.Lock()
+_indexes: BuiltOnce[tuple[str, str], RulingIndex] = BuiltOnce(MAX_CACHED)
 _tokenizer: list[JapaneseTokenizer] = []
 
 
@@ -256,14 +255,7 @@ def ruling_index(embedder: Embedder, knowledge: KnowledgeBase, cache_dir: Path |
     """The index over the knowledge's rulings, built on first use and shared afterwards (the
     phrasings' vectors are kept in ``cache_dir`` for the next process)."""
     key = (embedder.name, knowledge.digest)  # computed once per knowledge generation
-    with _lock:
-        index = _cache.get(key)
-        if index is None:
-            index = _build(embedder, knowledge, cache_dir)
-            while len(_cache) >= MAX_CACHED:
-                _cache.pop(next(iter(_cache)))
-            _cache[key] = index
-    return index
+    return _indexes.get(key, lambda: _build(embedder, knowledge, cache_dir))
 
 
 def content_words(text: str, nouns_only: bool = False) -> set[str]:
