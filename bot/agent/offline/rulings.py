@@ -38,6 +38,7 @@ from typing import Any
 
 import numpy as np
 
+from bot.agent.offline.router import language
 from bot.knowledge.loader import KnowledgeBase
 from bot.knowledge.models import Programme, Ruling
 from bot.retrieval.embeddings import Embedder, Matrix
@@ -108,8 +109,6 @@ CONVERSATIONAL = frozenset(
 GENERIC = frozenset(
     ["申請", "対象", "事業", "助成", "補助", "助成金", "補助金", "制度", "支援", "利用", "応募"]
 )
-# An English message (mostly Latin letters): its specific words are read in English.
-_LATIN_MESSAGE = re.compile(r"^[^\u3040-\u30ff\u3400-\u9fff]*$")
 ENGLISH_STOP = frozenset(
     [
         "this",
@@ -168,6 +167,11 @@ ENGLISH_STOP = frozenset(
         "like",
         "want",
         "need",
+        "open",
+        "available",
+        "accept",
+        "accepted",
+        "accepting",
     ]
 )
 _KANJI = re.compile(r"[一-龥々]")
@@ -235,7 +239,7 @@ class RulingIndex:
         # A kanji word the documents never use (「中古」「下限」「満額」) is a question they do not
         # answer; katakana words are as often chatter (「アリ」「クリア」) and are not counted.
         unknown = tuple(sorted(w for w in nouns - table.vocabulary - CONVERSATIONAL if _KANJI.search(w)))
-        asked = nouns if not _LATIN_MESSAGE.search(text) else english_words(text)
+        asked = english_words(text) if language(text) == "en" else nouns
         specific = bool((asked - table.names - GENERIC) & table.words[first])
         return RulingMatch(
             ruling=table.rulings[first],

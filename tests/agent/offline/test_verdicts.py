@@ -127,3 +127,10 @@ def test_the_alternative_a_question_sets_aside_is_not_what_it_asks(dialogue: Mak
     reply = dialogue().say("ゼロエミの交付申請、電子じゃなくて郵送でもいける？")
     assert "電子申請で出せますか" not in reply.answer  # the ruling about online applications answers «yes»
     assert "**はい。**" not in reply.answer
+
+
+def test_an_english_question_is_not_given_a_ruling_on_another_subject(dialogue: MakeDialogue) -> None:
+    # the masked programme name (「この制度」) must not make the message read as Japanese
+    reply = dialogue().say("Is the carbon credit promotion grant open to companies outside Tokyo?")
+    assert "loan" not in reply.answer.splitlines()[0].lower()
+    assert "**Yes.**" not in reply.answer
