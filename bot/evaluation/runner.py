@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
 from bot.errors import AdvisorError, InputError
-from bot.evaluation.dataset import Case, Dataset, load_dataset
+from bot.evaluation.dataset import Case, Dataset, DatasetError, load_dataset
 from bot.evaluation.evaluators import (
     Check,
     EvalContext,
@@ -56,6 +56,18 @@ DEFAULT_PROGRESS_EVERY = 10
 DatasetInput = Dataset | tuple[str, Dataset] | Path | str
 
 
+def _dataset_files(path: Path) -> list[Path]:
+    """A dataset file, or every ``*.yaml`` file in a dataset folder (sorted)."""
+    if not path.is_dir():
+        return [path]
+    files = sorted(path.glob("*.yaml"))
+    if not files:
+        raise DatasetError(
+            f"フォルダに評価データ (*.yaml) がありません: {path}", f"No dataset files (*.yaml) in {path}"
+        )
+    return files
+
+
 def load_datasets(
     datasets: Iterable[DatasetInput], programme_ids: Collection[str] | None = None
 ) -> list[tuple[str, Dataset]]:
@@ -68,8 +80,8 @@ def load_datasets(
         elif isinstance(item, tuple):
             loaded.append(item)
         else:
-            path = Path(item)
-            loaded.append((path.stem, load_dataset(path, programme_ids)))
+            for path in _dataset_files(Path(item)):
+                loaded.append((path.stem, load_dataset(path, programme_ids)))
     seen: dict[str, str] = {}
     for name, dataset in loaded:
         for case in dataset.cases:

@@ -278,3 +278,24 @@ def test_a_case_needs_a_turn(tmp_path: Path) -> None:
 """
     with pytest.raises(DatasetError, match="turns"):
         load_dataset(_cases(tmp_path, body))
+
+
+def test_a_folder_loads_every_dataset_file_in_it(tmp_path: Path) -> None:
+    from bot.evaluation.runner import load_datasets
+
+    folder = tmp_path / "split"
+    folder.mkdir()
+    _cases(folder, VALID_CASE)
+    (folder / "second.yaml").write_text(
+        (folder / "dialogue.yaml").read_text(encoding="utf-8").replace("id: one", "id: two"), encoding="utf-8"
+    )
+    loaded = load_datasets([folder])
+    assert [name for name, _ in loaded] == ["dialogue", "second"]
+    assert [case.id for _, data in loaded for case in data.cases] == ["one", "two"]
+
+
+def test_an_empty_folder_is_a_dataset_error(tmp_path: Path) -> None:
+    from bot.evaluation.runner import load_datasets
+
+    with pytest.raises(DatasetError, match=r"No dataset files"):
+        load_datasets([tmp_path])

@@ -23,10 +23,13 @@ from bot.agent.offline.verdicts import (
     asks_status,
     cost_item_section,
     last_question,
+    round_state_question,
+    round_state_verdict,
     ruling_section,
     with_lead,
 )
 from bot.knowledge.intents import Language
+from bot.tools.figures import extract_figures, same_figure
 
 log = logging.getLogger(__name__)
 
@@ -45,11 +48,18 @@ NO_VERDICT_INTENTS = frozenset(
         "chatter",
     }
 )
+# Verdicts of the eligibility check that decide a question; ``depends`` only says what is missing.
+DECIDED = frozenset({"yes", "no"})
 # Intents a yes/no question about one cost item or the applicant reads as (「消費税も対象？」).
 COST_VERDICT_INTENTS = frozenset({"eligible_costs", "eligibility", "general", "overview"})
-_FIGURE = re.compile(
-    r"[0-9０-９]"
-)  # 「電子じゃなくて郵送でもいける？」 asks about 郵送: the alternative it sets aside is not the question.
+# Figures that measure something (an amount, a rate, a share, tonnes, a period, a round, a
+# date): a question stating one (「60日以内でOK？」「4分の3で合ってる？」「第1回より遅い？」) is
+# answered by a ruling only when the ruling's statement gives that same figure; counts and years
+# (「2店舗」「2025年度も」) do not change which question is asked.
+MEASURES = frozenset(
+    {"yen", "rate", "percent", "tonnes", "duration", "round", "date", "month_day", "year_month"}
+)
+# 「電子じゃなくて郵送でもいける？」 asks about 郵送: the alternative it sets aside is not the question.
 _NOT_ASKED = re.compile(r"[^、。？?!！\s]{1,12}(じゃなくて|じゃなく|ではなくて|ではなく|でなく|以外で)")
 # 「60日以内でOK？」: a question about figures is for the calculators and facts
 
@@ -62,6 +72,13 @@ def direct_answer(
     intent, section = first
     if intent in NO_VERDICT_INTENTS:
         return first
+    round_asked = round_state_question(s.message)  # 「第1回ってもう終わった？」
+    if round_asked is not None:
+        windows = sorted(s.toolkit.application_status(s.pid).windows, key=lambda w: w.start)
+        verdict = round_state_verdict({w.round: w.state for w in windows if w.round is not None}, round_asked)
+        if verdict is not None:
+            status = english_info.deadline(s) if language == "en" else info.deadline(s)
+            return "deadline", with_lead(status, verdict, language)
     if asks_status(s.message):  # 「今でも応募できる？」 whatever else the message reads as
         status = english_info.deadline(s) if language == "en" else info.deadline(s)
         if status.verdict:
@@ -72,13 +89,25 @@ def direct_answer(
     if intent != "eligibility" and given & APPLICANT_FACTS and intent in COST_VERDICT_INTENTS:
         # 「医療法人は助成対象者に含まれますか」 reads as costs or an overview, but asks who may apply
         intent, section = "eligibility", english.eligibility(s) if language == "en" else info.eligibility(s)
-    if intent == "eligibility" and section.verdict and given:
-        # the applicant's own facts decide it (「大企業でも申請できる？」), or what is still missing
-        return intent, with_lead(section, cast(Verdict, section.verdict), language)
-    match = _ruling(s, masked) if not _FIGURE.search(last_question(s.message)) else None
-    if match is not None and match.confident:
+    # The document's answer to the very question asked comes first: the applicant's facts a
+    # question mentions may be beside its point (「2024年度に参加した荷主ですが、今年度もまた参加
+    # できますか」 is not asking whether a shipper is the grant's recipient).
+    match = _ruling(s, masked)
+    decided = intent == "eligibility" and section.verdict in DECIDED and bool(given)
+    # With the same verdict, the check names the condition that decides it; a ruling that says
+    # «it depends» is decided by the facts the applicant gave.
+    overrides = match is not None and (
+        not decided or (match.ruling.answer in DECIDED and match.ruling.answer != section.verdict)
+    )
+    if (
+        match is not None
+        and overrides
+        and match.confident
+        and _states_the_figures(match, last_question(s.message))
+    ):
         return "ruling", ruling_section(s, match, language)
     if intent == "eligibility" and section.verdict:
+        # the applicant's own facts decide it (「大企業でも申請できる？」), or what is still missing
         return intent, with_lead(section, cast(Verdict, section.verdict), language)
     return first
 
@@ -93,3 +122,12 @@ def _ruling(s: Situation, masked: str) -> RulingMatch | None:
         log.warning("rulings unavailable: %s", exc)
         return None
     return index.match(s.pid, _NOT_ASKED.sub("", masked))
+
+
+def _states_the_figures(match: RulingMatch, question: str) -> bool:
+    """Whether the ruling's statement gives every measured figure the question states."""
+    asked = [f for f in extract_figures(question) if f.kind in MEASURES]
+    if not asked:
+        return True
+    stated = extract_figures(match.ruling.statement)
+    return all(any(same_figure(a, b) for b in stated) for a in asked)

@@ -32,7 +32,7 @@ _SENTENCE_END = re.compile(r"(?<=[。！？!?])|(?<=\.)\s+|\n+")
 # An open question asks for a value, a list or an explanation: not a yes/no question.
 _OPEN_JA = re.compile(
     r"いくら|何|なに|なん(で(?!す)|の|円|パーセント|%|割|日|回|社|件|人)|いつ|どこ|どれ|どの|どう(し|な|やっ|すれ|いう|いった)|"
-    r"どんな|どちら|どっち|誰|だれ|なぜ|どのくらい|どれくらい|どれだけ|教えて|について|一覧|とは|方法|手順|流れ|違い"
+    r"どんな|どちら|どっち|誰|だれ|なぜ|どのくらい|どれくらい|どれだけ|教えて|について|一覧|(?<!こ)とは|方法|手順|流れ|違い"
 )
 # 「締切は？」「SAFのほうは？」 ask about a topic; 「先着？抽選？」「AですかBですか」 offer alternatives.
 _TOPIC_OR_CHOICE_JA = re.compile(
@@ -80,6 +80,40 @@ def asks_status(message: str) -> bool:
     return bool(
         (_NOW.search(text) and _APPLYING.search(text)) or (_NOW_EN.search(text) and _APPLYING_EN.search(text))
     )
+
+
+_ROUND_JA = re.compile(r"第\s*(\d+)\s*回|(\d+)\s*回目")
+_ROUND_EN = re.compile(r"\b(?:round|call)\s*(\d+)\b|\b(\d+)(?:st|nd|rd|th)\s+(?:round|call)\b")
+_ENDED = re.compile(r"終わ|終了|締め?切(られ|っ|り)|過ぎ|閉ま|\b(over|ended|closed|finished)\b")
+RoundQuestion = tuple[int, Literal["ended", "open"]]
+_OPENED = re.compile(r"始ま|開始|受付中|開いて|申し?込め|申請でき|出せ|\b(open|started|begun)\b")
+
+
+def round_state_question(message: str) -> RoundQuestion | None:
+    """The round a question asks about and what it asks: 「第1回ってもう終わった？」 → (1, ended),
+    「第3回は始まってる？」 → (3, open); None when the question names no round or asks neither."""
+    text = unicodedata.normalize("NFKC", last_question(message)).lower()
+    found = _ROUND_JA.search(text) or _ROUND_EN.search(text)
+    if found is None:
+        return None
+    number = int(next(group for group in found.groups() if group))
+    if _ENDED.search(text):
+        return number, "ended"
+    if _OPENED.search(text):
+        return number, "open"
+    return None
+
+
+def round_state_verdict(states: dict[int, str], asked: RoundQuestion) -> Verdict | None:
+    """はい／いいえ for :func:`round_state_question` from the rounds' states on the turn's date
+    (``states``: round → open / upcoming / closed); None when the round is not in the document."""
+    number, question = asked
+    state = states.get(number)
+    if state is None:
+        return None
+    if question == "ended":
+        return "yes" if state == "closed" else "no"
+    return "yes" if state == "open" else "no"
 
 
 def with_lead(section: Section, verdict: Verdict, language: Language = "ja") -> Section:

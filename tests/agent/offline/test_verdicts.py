@@ -8,7 +8,13 @@ from collections.abc import Callable
 import pytest
 from programme_ids import CC, JVER, SAF, ZE
 
-from bot.agent.offline.verdicts import asks_status, is_yes_no, last_question
+from bot.agent.offline.verdicts import (
+    asks_status,
+    is_yes_no,
+    last_question,
+    round_state_question,
+    round_state_verdict,
+)
 
 from .support import Dialogue
 
@@ -134,3 +140,55 @@ def test_an_english_question_is_not_given_a_ruling_on_another_subject(dialogue: 
     reply = dialogue().say("Is the carbon credit promotion grant open to companies outside Tokyo?")
     assert "loan" not in reply.answer.splitlines()[0].lower()
     assert "**Yes.**" not in reply.answer
+
+
+@pytest.mark.parametrize(
+    ("message", "asked"),
+    [
+        ("第2回の受付ってもう締め切られた？", (2, "ended")),
+        ("3回目はもう始まってますか", (3, "open")),
+        ("Is round 4 open yet?", (4, "open")),
+        ("Has the 5th round ended?", (5, "ended")),
+        ("第2回の締切はいつ？", None),  # asks for a date, not whether it has passed
+        ("もう終わった？", None),  # no round named: the status answers it
+    ],
+)
+def test_a_question_about_one_round_is_read(message: str, asked: tuple[int, str] | None) -> None:
+    assert round_state_question(message) == asked
+
+
+def test_a_round_is_ended_or_open_from_its_state() -> None:
+    states = {1: "closed", 2: "open", 3: "upcoming"}
+    assert round_state_verdict(states, (1, "ended")) == "yes"
+    assert round_state_verdict(states, (3, "ended")) == "no"
+    assert round_state_verdict(states, (2, "open")) == "yes"
+    assert round_state_verdict(states, (1, "open")) == "no"
+    assert round_state_verdict(states, (9, "open")) is None  # not a round of the document
+
+
+def test_a_round_named_in_the_question_is_answered_from_its_own_window(dialogue: MakeDialogue) -> None:
+    during = dialogue(dt.date(2025, 6, 20)).say("ゼロエミ省エネの第2回って、もう締め切られた？")
+    assert during.answer.split("\n\n")[1] == "**いいえ。**"
+    after = dialogue(dt.date(2025, 7, 1)).say("ゼロエミ省エネの第2回って、もう締め切られた？")
+    assert after.answer.split("\n\n")[1] == "**はい。**"
+
+
+def test_the_documents_answer_to_the_question_beats_a_fact_it_mentions_in_passing(
+    dialogue: MakeDialogue,
+) -> None:
+    # 「都内」 is a fact the eligibility check reads, but the question is how many sites one
+    # application may cover
+    reply = dialogue().say("ゼロエミ省エネで、都内の倉庫と工場を同じ回に1件の申請でまとめて出せる？")
+    assert reply.answer.split("\n\n")[1] == "**いいえ。**"
+    assert "一つの事業所" in reply.answer
+
+
+def test_a_figure_the_ruling_does_not_state_gets_no_verdict_from_it(dialogue: MakeDialogue) -> None:
+    reply = dialogue().say("ゼロエミの工事完了届は、工事が終わってから90日以内に出せば大丈夫？")
+    assert "**はい。**" not in reply.answer
+
+
+def test_a_leasing_company_applies_only_jointly(dialogue: MakeDialogue) -> None:
+    reply = dialogue().say("当社はリース会社です。ゼロエミ省エネの申請者になれますか？")
+    assert reply.answer.split("\n\n")[1] == "**条件によります。**"
+    assert "共同" in reply.answer
