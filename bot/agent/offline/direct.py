@@ -16,7 +16,14 @@ from typing import cast
 
 from bot.agent.offline import english, english_info, info
 from bot.agent.offline.info import APPLICANT_FACTS
-from bot.agent.offline.rulings import RulingMatch, ruling_index
+from bot.agent.offline.rulings import (
+    CONVERSATIONAL,
+    GENERIC,
+    RulingMatch,
+    content_words,
+    english_words,
+    ruling_index,
+)
 from bot.agent.offline.situation import Section, Situation
 from bot.agent.offline.verdicts import (
     Verdict,
@@ -92,7 +99,10 @@ def direct_answer(
     # The document's answer to the very question asked comes first: the applicant's facts a
     # question mentions may be beside its point (「2024年度に参加した荷主ですが、今年度もまた参加
     # できますか」 is not asking whether a shipper is the grant's recipient).
-    match = _ruling(s, masked)
+    question = last_question(masked)
+    # 「(several facts) 対象になりますか？」 asks the eligibility check, not a ruling on one of the facts
+    general = intent == "eligibility" and len(given) >= 2 and not _asked_words(question, language, _names(s))
+    match = None if general else _ruling(s, masked)
     decided = intent == "eligibility" and section.verdict in DECIDED and bool(given)
     # With the same verdict, the check names the condition that decides it; a ruling that says
     # «it depends» is decided by the facts the applicant gave.
@@ -131,3 +141,20 @@ def _states_the_figures(match: RulingMatch, question: str) -> bool:
         return True
     stated = extract_figures(match.ruling.statement)
     return all(any(same_figure(a, b) for b in stated) for a in asked)
+
+
+def _asked_words(question: str, language: Language, names: frozenset[str]) -> set[str]:
+    """The question's own content words, besides the programme's name and the words every
+    question about a grant has (「対象になりますか」「Do we qualify?」 have none)."""
+    if language == "en":
+        return english_words(question) - names
+    return content_words(question, nouns_only=True) - GENERIC - CONVERSATIONAL - names
+
+
+def _names(s: Situation) -> frozenset[str]:
+    """The words of the programme's names, in Japanese and English."""
+    p = s.programme
+    if p is None:
+        return frozenset()
+    names = " ".join([p.name.value, p.short_name, *p.aliases, p.english.name if p.english else ""])
+    return frozenset(content_words(names) | english_words(names))

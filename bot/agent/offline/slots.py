@@ -350,16 +350,22 @@ def _extract_quantities(norm: str, programme: Programme | None, out: Extraction)
     if tonnes:
         out.changes["co2_reduction_t"] = quantity(tonnes[-1].value)
     default = programme.vocabulary.percent_input if programme is not None else None
+    unlabelled: list[Fraction] = []
     for mention in find_percent_mentions(norm):
         before, after = _clause_before(norm, mention.start), _clause_after(norm, mention.end)
         label, _ = _label(before, list(_PERCENT_LABELS), nearest_last=True)
         if label is None:
             label, _ = _label(after, list(_PERCENT_LABELS), nearest_last=False)
-        label = label or default
         if label == "premise":
             out.claimed_percents.append(mention.value)
         elif label is not None and mention.qualifier not in UPPER_BOUNDS:
             out.changes[label] = quantity(mention.value)
+        elif label is None and mention.qualifier not in UPPER_BOUNDS:
+            unlabelled.append(mention.value)
+    if default is not None and unlabelled and default not in out.changes:
+        # 「羽田・成田で給油した分が4割、海外が6割」: a share said of something else (海外) is not
+        # the one the programme asks about, once that one is named
+        out.changes[default] = quantity(unlabelled[-1])
 
 
 def _extract_company(norm: str, out: Extraction) -> None:

@@ -78,8 +78,8 @@ BOOL_RULES_EN: dict[str, tuple[str, str]] = {
         r"energy[- ]saving consulting|consulting (and|&) (an )?energy",
     ),
     "small_medium_facility": (
-        r"not a small (or|and) medium(-sized)? (facility|site|business site)",
-        r"small (or|and) medium(-sized)? (facility|site|business site)",
+        r"not an? small ?(or|and|/) ?medium(-sized)? (facility|site|business site|building)",
+        r"small ?(or|and|/) ?medium(-sized)? (facility|site|business site|building)",
     ),
     "submits_warming_report": (
         rf"{_NEG}[^.,;]{{0,30}}(global )?warming (countermeasure )?report",
@@ -265,6 +265,10 @@ def _amounts(norm: str, programme: Programme | None, out: Extraction) -> None:
         out.changes["costs"] = None
 
 
+_DOMESTIC_FUEL = r"haneda|narita|japanese airports?|in japan"
+_OTHER_AIRPORTS = r"overseas|abroad|foreign|outside japan|other airports?"
+
+
 def _quantities(norm: str, programme: Programme | None, out: Extraction) -> None:
     without_money = _YEN.sub(" ", norm)
     tonnes = [
@@ -275,15 +279,20 @@ def _quantities(norm: str, programme: Programme | None, out: Extraction) -> None
     if tonnes and "co2_reduction_t" not in out.changes:
         out.changes["co2_reduction_t"] = quantity(Fraction(tonnes[-1].group(1).replace(",", "")))
     default = programme.vocabulary.percent_input if programme is not None else None
-    for match in _PERCENT.finditer(norm):
+    matches = list(_PERCENT.finditer(norm))
+    for n, match in enumerate(matches):
         value = Fraction(match.group(1).replace(",", ""))
         before = _clause_before(norm, match.start())
+        since = norm[matches[n - 1].end() if n else max(0, match.start() - 60) : match.start()]
+        after = norm[match.end() : matches[n + 1].start() if n + 1 < len(matches) else match.end() + 60]
+        after = re.split(r"[.;?!]", after)[0]
         if re.search(r"rate|grant|subsid|cover|pay", before):
             out.claimed_percents.append(value)
-        elif re.search(
-            r"haneda|narita|airport|fuel(l)?ed", norm[max(0, match.start() - 60) : match.end() + 60]
+        elif re.search(_DOMESTIC_FUEL, after) or (
+            re.search(_DOMESTIC_FUEL, since) and not re.search(_OTHER_AIRPORTS, after)
         ):
-            out.changes.setdefault("haneda_narita_share_pct", quantity(value))
+            # «30% fuelled at Haneda or Narita and 70% overseas»: the share said of Haneda/Narita
+            out.changes["haneda_narita_share_pct"] = quantity(value)
         elif re.search(r"reduc|cut|co2|emission|lower", norm) and default == "co2_reduction_pct":
             out.changes.setdefault("co2_reduction_pct", quantity(value))
         elif default is not None:

@@ -46,6 +46,8 @@ def knowledge() -> KnowledgeBase:
         (ZE, "排出を3割削減", {"co2_reduction_pct": "30"}),
         (ZE, "CO2削減率は25%です", {"co2_reduction_pct": "25"}),  # 削減率 is the reduction, not a grant rate
         (SAF, "羽田・成田で給油したSAFは4割です", {"haneda_narita_share_pct": "40"}),
+        # the share said of somewhere else does not replace the one named (「海外が6割」)
+        (SAF, "成田で給油したのが3割で、残りの7割は海外です", {"haneda_narita_share_pct": "30"}),
         # location
         (ZE, "都内に事務所があります", {"located_in_tokyo": True}),
         (CC, "東京の会社です", {"located_in_tokyo": True}),

@@ -62,6 +62,16 @@ def test_items_percentages_and_the_company(programmes: dict[str, Programme]) -> 
     assert listed["is_sme"] is False and listed["employees"] == 2000 and listed["located_in_tokyo"] is False
     saf = read("70% of the SAF was fuelled at Haneda", programmes["tokyo-saf-air-cargo"]).changes
     assert saf["haneda_narita_share_pct"] == "70" and saf["uses_saf_air_cargo"] is True
+    split = read(
+        "About 45% of our SAF is fuelled at Narita, and 55% at overseas airports.",
+        programmes["tokyo-saf-air-cargo"],
+    ).changes
+    assert split["haneda_narita_share_pct"] == "45"
+    named_first = read(
+        "Haneda or Narita supply 60% of our SAF; 40% comes from overseas airports.",
+        programmes["tokyo-saf-air-cargo"],
+    ).changes
+    assert named_first["haneda_narita_share_pct"] == "60"
 
 
 def test_a_worksheet_programme_reads_its_lines(programmes: dict[str, Programme]) -> None:

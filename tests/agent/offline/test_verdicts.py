@@ -192,3 +192,15 @@ def test_a_leasing_company_applies_only_jointly(dialogue: MakeDialogue) -> None:
     reply = dialogue().say("当社はリース会社です。ゼロエミ省エネの申請者になれますか？")
     assert reply.answer.split("\n\n")[1] == "**条件によります。**"
     assert "共同" in reply.answer
+
+
+def test_a_general_question_after_several_facts_is_the_eligibility_check(dialogue: MakeDialogue) -> None:
+    # the facts mention the warming report; the question is whether the applicant qualifies
+    reply = dialogue().say(
+        "We are an SME with an office building in Tokyo that we own; it is a small/medium-sized site. "
+        "We made our own plan, the new chillers cut 12 t of CO2 a year and we file the global warming "
+        "report every year. Is our company eligible for the zero-emission grant?"
+    )
+    heading = reply.answer.splitlines()[0]
+    assert "report" not in heading.lower()
+    assert reply.answer.split("\n\n")[1] == "**Yes.**"
