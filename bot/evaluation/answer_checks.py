@@ -78,6 +78,8 @@ ELIGIBILITY: Mapping[str, tuple[str, ...]] = {
         "could you tell",
     ),
 }
+# The eligibility verdict a direct はい／いいえ to 「対象になりますか？」 states.
+ANSWERED: Mapping[str, Verdict] = {"yes": "eligible", "no": "not_eligible"}
 STATUS: Mapping[str, tuple[str, ...]] = {
     "closed": (
         "受付終了",
@@ -177,6 +179,10 @@ class VerdictCheck:
             )
         opening = lead(text, sentences=3)
         stated = [v for v, words in ELIGIBILITY.items() if _has(opening, words)]
+        first = lead(text)
+        # 「対象になりますか？」 answered 「いいえ。」 / "No." first states the verdict directly
+        direct = [ANSWERED[v] for v in ("yes", "no") if any(first.startswith(normalise(w)) for w in LEADS[v])]
+        stated = direct + [v for v in stated if v not in direct]
         if "not_eligible" in stated and "eligible" in stated:
             stated.remove(
                 "eligible"

@@ -40,6 +40,11 @@ SOURCES = "\n\n---\n**出典**\n- 資料 — 事業概要 > 助成対象者\n"
         ("not_eligible", "**次の要件を満たしていないため、対象外と考えられます。**", True),
         ("not_eligible", "Unfortunately a large company is not eligible for this programme.", True),
         ("not_eligible", "申請要件をすべて満たしています。", False),
+        ("not_eligible", "No. Only offsets with credits bought on the Tokyo market are covered.", True),
+        ("not_eligible", "いいえ。都内の事業所で行う事業のみが対象です。", True),
+        ("not_eligible", "はい。都内の事業所なら対象です。", False),
+        ("eligible", "いいえ。都内の事業所で行う事業のみが対象です。", False),
+        ("eligible", "はい。申請要件をすべて満たしています。", True),
         ("needs_information", "判定には、もう少し情報が必要です。従業員数を教えてください。", True),
         (
             "needs_information",

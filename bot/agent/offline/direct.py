@@ -30,6 +30,7 @@ from bot.agent.offline.verdicts import (
     asks_status,
     cost_item_section,
     last_question,
+    not_mentioned,
     round_state_question,
     round_state_verdict,
     ruling_section,
@@ -116,8 +117,12 @@ def direct_answer(
         and _states_the_figures(match, last_question(s.message))
     ):
         return "ruling", ruling_section(s, match, language)
-    if intent == "eligibility" and section.verdict:
-        # the applicant's own facts decide it (「大企業でも申請できる？」), or what is still missing
+    if decided:  # the applicant's own facts decide it (「大企業でも申請できる？」)
+        return intent, with_lead(section, cast(Verdict, section.verdict), language)
+    if match is not None and match.unknown and not _near_the_vocabulary(match.unknown, s):
+        # 「中古の設備も対象？」: the question turns on a word the document never uses
+        return intent, not_mentioned(section, match.unknown, language)
+    if intent == "eligibility" and section.verdict:  # what is still missing
         return intent, with_lead(section, cast(Verdict, section.verdict), language)
     return first
 
@@ -158,3 +163,15 @@ def _names(s: Situation) -> frozenset[str]:
         return frozenset()
     names = " ".join([p.name.value, p.short_name, *p.aliases, p.english.name if p.english else ""])
     return frozenset(content_words(names) | english_words(names))
+
+
+def _near_the_vocabulary(words: tuple[str, ...], s: Situation) -> bool:
+    """Whether a word shares two kanji in a row with the document (「冷蔵庫」 and 「冷凍冷蔵設備」):
+    then the document may well speak of it in other words, and silence is not claimed."""
+    document = _document_text(s)
+    return any(word[i : i + 2] in document for word in words for i in range(len(word) - 1))
+
+
+def _document_text(s: Situation) -> str:
+    source = s.toolkit.deps.knowledge.sources.get(s.pid)
+    return source.body if source else ""

@@ -16,7 +16,7 @@ from typing import Literal
 
 from bot.agent.offline import english
 from bot.agent.offline.detect import normalise
-from bot.agent.offline.render import bullets, quote, render
+from bot.agent.offline.render import bullets, escape, quote, render
 from bot.agent.offline.router import language as language_of
 from bot.agent.offline.rulings import RulingMatch
 from bot.agent.offline.situation import Section, Situation, cite
@@ -126,6 +126,18 @@ def with_lead(section: Section, verdict: Verdict, language: Language = "ja") -> 
     else:
         text = f"{lead}\n\n{text}"
     return Section(text, follow_up=section.follow_up, pending_fact=section.pending_fact)
+
+
+def not_mentioned(section: Section, words: tuple[str, ...], language: Language = "ja") -> Section:
+    """The section led by «the documents do not say», naming the words of the question the
+    programme's documents never use; what they do say follows."""
+    named = "」「".join(escape(w) for w in words) if language == "ja" else ", ".join(escape(w) for w in words)
+    note = render("verdict.not_mentioned", lang=language, words=named)
+    led = with_lead(section, "not_stated", language)
+    parts = led.text.split("\n\n")
+    at = 2 if parts[0].startswith("#") else 1  # after the heading and the lead
+    text = "\n\n".join([*parts[:at], note, *parts[at:]])
+    return Section(text, follow_up=led.follow_up, pending_fact=led.pending_fact)
 
 
 def ruling_section(s: Situation, match: RulingMatch, language: Language = "ja") -> Section:

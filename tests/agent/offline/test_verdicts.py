@@ -204,3 +204,16 @@ def test_a_general_question_after_several_facts_is_the_eligibility_check(dialogu
     heading = reply.answer.splitlines()[0]
     assert "report" not in heading.lower()
     assert reply.answer.split("\n\n")[1] == "**Yes.**"
+
+
+def test_a_question_turning_on_a_word_the_document_never_uses_is_told_so(dialogue: MakeDialogue) -> None:
+    reply = dialogue().say("カーボンクレジット活用促進事業の助成金は、前払いで受け取れますか？")
+    lead, note = reply.answer.split("\n\n")[1:3]
+    assert lead == "**資料には記載がありません。**"
+    assert "「前払い」についての記載がない" in note
+
+
+def test_a_word_close_to_the_documents_own_is_not_called_unmentioned(dialogue: MakeDialogue) -> None:
+    # 冷蔵庫 is not in the document, but 冷凍冷蔵設備 is
+    reply = dialogue().say("ゼロエミ省エネで業務用冷蔵庫の入れ替えも対象になる？")
+    assert "記載がありません" not in reply.answer
