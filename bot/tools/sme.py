@@ -307,7 +307,7 @@ _INDUSTRY_WORDS: dict[IndustryClass, str] = {
     IndustryClass.wholesale: "卸 wholesale",
     IndustryClass.service: "サービス service 情報処理サービス 建設コンサルタント ソフトウェア ソフトウエア "
     "情報処理 宿泊 旅館 ホテル 娯楽 医療 福祉 介護 教育",
-    IndustryClass.retail: "飲食サービス 飲食 小売 retail",
+    IndustryClass.retail: "飲食サービス 飲食 小売 retail restaurant",
 }
 
 

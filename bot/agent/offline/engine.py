@@ -29,7 +29,7 @@ from bot.agent.offline.policy import COST_SLOTS, condition_facts, named_category
 from bot.agent.offline.render import bullets, join_sections, render, sources_block
 from bot.agent.offline.router import IntentRouter, intent_router
 from bot.agent.offline.situation import Section, Situation, programme_facts, related, safe_search
-from bot.agent.offline.slots import PRETEND, Extraction, answer_pending, extract
+from bot.agent.offline.slots import PRETEND, Extraction, answer_pending, extract, implied_facts
 from bot.agent.offline.slots_en import answer_pending_english, extract_english
 from bot.agent.offline.verdicts import (
     is_yes_no,
@@ -61,7 +61,7 @@ RELATED_INTENTS = frozenset(
 ASKS_WITH_COSTS = frozenset({"eligibility", "eligible_costs", "rate_cap", "general"})
 CARRY_INTENTS = ("amount", "comparison", "eligibility")
 TRANSIENT_SLOTS = ("pending_intent", "pending_fact", "last_intent", "previous_intent", "programme_id", "lang")
-_BETWEEN = re.compile(r"(違い|比較|比べ|どっちの制度|どちらの制度)(?!.*区分)")
+_BETWEEN = re.compile(r"((?<!間)違い|比較|比べ|どっちの制度|どちらの制度)(?!.*区分)")
 _CONTENT = re.compile(
     r"[一-龥々]{2,}|[ァ-ヶー]{2,}|[a-z]{4,}", re.IGNORECASE
 )  # words documents could contain
@@ -115,6 +115,7 @@ class _Turn:
         ext = extract(self.ctx.message, self.programmes[pid] if pid else None)
         if self.lang == "en":
             extract_english(self.ctx.message, self.programmes[pid] if pid else None, ext)
+        implied_facts(self.ctx.message, ext)
         category = named_category(self.ctx.message, self.programmes[pid] if pid else None)
         if category is not None:
             ext.changes["category"] = category
@@ -178,8 +179,11 @@ class _Turn:
         if not intents:
             intents = [self._implicit_intent(det, ext, pid, given, answered)]
         intents = prune(intents, det, self.slots | ext.changes, self.ctx.message)
-        if given & set(COST_SLOTS) and "amount" not in intents and set(intents) <= ASKS_WITH_COSTS:
-            intents.insert(0, "amount")  # 「消費税込みの220万が対象になる？」: show what counts
+        money = self._money_facts(pid)
+        named = intents == ["find"] and bool(det.programmes)  # «J-VER: cost 10M, donations 2.5M …?»
+        if given & money and "amount" not in intents and (set(intents) <= ASKS_WITH_COSTS or named):
+            # 「消費税込みの220万が対象になる？」「補助対象経費は1,900万円の間違いでした」: the amount
+            intents = ["amount", *(i for i in intents if i != "find")]
         if intents[0] in ("greeting", "out_of_scope", "coverage", CLARIFY):
             return _Plan(intents[:1], None)
         if intents == ["find"]:
@@ -207,7 +211,7 @@ class _Turn:
             return "greeting"
         if answered and pending:
             return str(pending)
-        if given & set(COST_SLOTS):
+        if given & self._money_facts(pid):
             return "amount"
         if given and pending:
             return str(pending)
@@ -244,6 +248,13 @@ class _Turn:
         if previous in ranked and previous in PROGRAMME_INTENTS:
             return str(previous)
         return "general" if _CONTENT.search(mask_programmes(self.programmes, self.ctx.message)) else CLARIFY
+
+    def _money_facts(self, pid: str | None) -> set[str]:
+        """The amounts a calculation of the programme reads: costs, or its worksheet's lines."""
+        calc = self.programmes[pid].calculation if pid else None
+        if not isinstance(calc, WorksheetCalculation):
+            return set(COST_SLOTS)
+        return set(COST_SLOTS) | {line.input for line in calc.lines if line.input}
 
     def _calculation_facts(self, pid: str) -> set[str]:
         """The facts that choose a category or fill a worksheet line of the programme."""

@@ -85,7 +85,8 @@ BOOL_RULES: dict[str, tuple[str, str]] = {
         r"(自社|自分|自ら|自前|社内|うち)(で|が)?(の)?計画[はをも]?(作って|作成して|立てて|して|作れ)?(い)?"
         + _NEG
         + r"|計画は(自社|自分)(で)?(は|じゃ)な",
-        r"(自社|自分(たち|ら|達)?|自ら|自前|社内|うち)(で|が)?(独自に)?(の)?(計画|プラン)|計画[はを]?(自社|自分|自ら|自前)で",
+        r"(自社|自分(たち|ら|達)?|自ら|自前|社内|うち)(で|が)?(独自に)?(の)?(計画|プラン)"
+        r"|計画[はを]?(自社|自分(たち|ら|達)?|自ら|自前|社内|法人内)で",
     ),
     "located_in_tokyo": (
         r"都外|東京(都)?以外|都内(に|で)?[^。、]{0,8}?(は|も)?(ない|ありません|なく)|東京(都内)?(に|で)?(は)?(ない|ありません)|"
@@ -142,7 +143,7 @@ _SME_NO = re.compile(
 )
 _SME_YES = re.compile(
     r"中小企業(?!支援|庁|基本法|組合|制度|団体|以外|の定義|の範囲|とは|の基準|扱い|に(該当|当た|あた|なる|入)|ですか|か\?)"
-    r"|中小の(会社|企業)|中小の?(メーカー|製造業|工場|商店|店舗|小売店|卸売業者)|零細|(うち|当社|弊社|私たち|わが社|うちの会社)(は|も)?中小|"
+    r"|中小の(会社|企業)|中小の?(メーカー|製造業|工場|商店|店舗|小売店|卸売業者|フォワーダー|貨物代理店|代理店|事業者|業者)|零細|(うち|当社|弊社|私たち|わが社|うちの会社)(は|も)?中小|"
     r"中小(です|だ|どうし|同士)"
 )
 # A site in Tokyo stated outright outweighs a head office elsewhere.
@@ -274,6 +275,22 @@ def extract(text: str, programme: Programme | None) -> Extraction:
     elif diagnosis or consulting:
         out.changes["diagnosis_consulting"] = True
     return out
+
+
+_UNDECIDED = re.compile(
+    r"決めて(い)?ない|迷って|どっち|どちら|未定|undecided|not sure|haven't decided|or (a |an )?consult"
+)
+
+
+def implied_facts(message: str, out: Extraction) -> None:
+    """「計画は自分たちで作る」 chooses the own-plan route: the consulting-and-audit route is then not
+    the one taken (unless the message weighs both, 「どっちにするか決めてない」)."""
+    if (
+        out.changes.get("self_plan") is True
+        and "diagnosis_consulting" not in out.changes
+        and not _UNDECIDED.search(message.lower())
+    ):
+        out.changes["diagnosis_consulting"] = False
 
 
 _CORRECTION = re.compile(

@@ -16,6 +16,7 @@ from typing import Any
 
 from bot.agent.offline.slots import Extraction, quantity
 from bot.knowledge.models import Programme, RateCapCalculation
+from bot.tools.sme import parse_industry
 
 SCALES = {"": 1, "k": 1_000, "thousand": 1_000, "m": 1_000_000, "mn": 1_000_000, "million": 1_000_000}
 SCALES |= {"b": 10**9, "bn": 10**9, "billion": 10**9, "man": 10_000, "oku": 10**8}
@@ -40,7 +41,7 @@ _YEN_LABELS: tuple[tuple[str, str], ...] = (
     ("donations_income", r"donation|other income"),
     ("eligible_cost_planned", r"planned eligible|planned spending|planned expenditure"),
     ("premise", r"\bcap\b|upper limit|maximum|grant of|subsidy of|receive|get paid"),
-    ("ignore", r"revenue|sales|turnover|profit|budget|loan|including tax|incl\.? tax"),
+    ("ignore", r"revenue|sales|turnover|profit|loan|annual budget|total budget|including tax|incl\.? tax"),
 )
 ITEM_WORDS_EN: dict[str, str] = {
     "design": r"design",
@@ -67,7 +68,8 @@ BOOL_RULES_EN: dict[str, tuple[str, str]] = {
     "located_in_tokyo": (_TOKYO_NO, _TOKYO_YES),
     "self_plan": (
         r"(not|n't|no) (make|made|write|wrote|draft|drafted|have|prepare|prepared)?\s*(our|my) own plan",
-        r"\b((our|my) )?own plan|plan(ned)? (it )?(ourselves|myself|in-house)|self-made plan|in-house plan",
+        r"\b((our|my) )?own plan|plan(ned)? (it )?(ourselves|myself|in-house)|self-made plan|in-house plan"
+        r"|plan (that )?(we|i) (wrote|made|drew up|drafted|prepared)",
     ),
     "energy_diagnosis": (
         rf"{_NEG}[^.,;]{{0,30}}energy (audit|diagnosis)|energy (audit|diagnosis)[^.,;]{{0,10}}{_NEG}",
@@ -110,8 +112,8 @@ BOOL_RULES_EN: dict[str, tuple[str, str]] = {
     ),
 }
 _SME_NO = re.compile(
-    r"\b(not an? sme|not a small|large (company|enterprise|corporation|firm|business)|big (company|firm)|"
-    r"major (company|corporation)|listed (company|corporation))\b"
+    r"\b(not an? sme|not a small|"
+    r"(large|big|major|listed) ([a-z-]+ )?(company|enterprise|corporation|firm|business))\b"
 )
 _SME_YES = re.compile(
     r"\b(sme|smes|small (and|or) medium|small(-sized)? ([a-z-]+ )?(business|company|firm|manufacturer|"
@@ -312,6 +314,10 @@ def _company(norm: str, out: Extraction) -> None:
     employees = _EMPLOYEES.search(norm)
     if employees and "employees" not in out.changes:
         out.changes["employees"] = int(employees.group(1).replace(",", ""))
+    if ("employees" in out.changes or "capital_yen" in out.changes) and "industry" not in out.changes:
+        industry = parse_industry(norm)  # «a wholesaler with 60 employees»: the class sets the limits
+        if industry is not None:
+            out.changes["industry"] = industry.value
 
 
 def answer_pending_english(text: str, fact_type: str) -> Any:

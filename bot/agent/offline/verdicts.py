@@ -32,7 +32,7 @@ _SENTENCE_END = re.compile(r"(?<=[。！？!?])|(?<=\.)\s+|\n+")
 # An open question asks for a value, a list or an explanation: not a yes/no question.
 _OPEN_JA = re.compile(
     r"いくら|何|なに|なん(で(?!す)|の|円|パーセント|%|割|日|回|社|件|人)|いつ|どこ|どれ|どの|どう(し|な|やっ|すれ|いう|いった)|"
-    r"どんな|どちら|どっち|誰|だれ|なぜ|どのくらい|どれくらい|どれだけ|教えて|について|一覧|(?<!こ)とは|方法|手順|流れ|違い"
+    r"どんな|どちら|どっち|誰|だれ|なぜ|どのくらい|どれくらい|どれだけ|教えて|について|一覧|(?<!こ)とは|方法|手順|流れ|(?<!間)違い"
 )
 # 「締切は？」「SAFのほうは？」 ask about a topic; 「先着？抽選？」「AですかBですか」 offer alternatives.
 _TOPIC_OR_CHOICE_JA = re.compile(

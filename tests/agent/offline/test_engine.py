@@ -523,3 +523,19 @@ def test_an_amount_added_to_a_total_is_summed(dialogue: MakeDialogue) -> None:
     chat.say("ゼロエミの助成、中小企業で自社で計画を作って年6t削減。対象経費は600万円。いくら？")
     reply = chat.say("断熱窓も追加で300万円。削減量は6tのままで計算して")
     assert "9,000,000円" in reply.answer and "600万円" in reply.answer  # (6,000,000 + 3,000,000) × 2/3
+
+
+def test_a_corrected_worksheet_line_recomputes_the_worksheet(dialogue: MakeDialogue) -> None:
+    chat = dialogue(dt.date(2026, 10, 5))
+    chat.say("J-VER創出支援の様式2、総事業費3,000万円、寄付金なし、補助対象経費支出予定額2,400万円で(6)は？")
+    reply = chat.say("ごめん、補助対象経費支出予定額は2,700万円の間違いだった")  # 「間違い」 is not 「違い」
+    assert reply.programmes == [JVER]
+    assert "900万円" in reply.answer  # min(30,000,000, 27,000,000) × 1/3
+
+
+def test_an_english_worksheet_question_naming_the_programme_is_computed(dialogue: MakeDialogue) -> None:
+    reply = dialogue().say(
+        "For the 2010 J-VER subsidy: total project cost 12 million yen, no donations, planned eligible "
+        "expenditure 6 million yen. What would the subsidy come to?"
+    )
+    assert reply.programmes == [JVER] and "¥2,000,000" in reply.answer

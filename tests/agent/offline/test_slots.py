@@ -124,6 +124,10 @@ def knowledge() -> KnowledgeBase:
         ),
         (CC, "すみません、うちは中小企業じゃなかったです", {"is_sme": False, "org_type": "large_company"}),
         (ZE, "調べたら中小企業ではなかった。", {"is_sme": False}),
+        (SAF, "中小のフォワーダーとして参加します", {"is_sme": True}),
+        # the own-plan route chosen: the consulting route is not the one taken
+        (ZE, "計画は自分たちで作って年4t削減します", {"self_plan": True}),
+        (ZE, "計画は法人内で作成します", {"self_plan": True}),
     ],
 )
 def test_extract(knowledge: KnowledgeBase, programme: str, text: str, expected: dict[str, Any]) -> None:
@@ -200,3 +204,17 @@ def test_derive_sme_follows_the_sme_act() -> None:
     assert derive_sme({"industry": "wholesale", "capital_yen": 80_000_000, "employees": 150}) is True
     assert derive_sme({"industry": "retail", "capital_yen": 100_000_000, "employees": 80}) is False
     assert derive_sme({"industry": "retail"}) is None
+
+
+def test_the_own_plan_route_rules_out_the_consulting_route_unless_both_are_weighed(
+    knowledge: KnowledgeBase,
+) -> None:
+    from bot.agent.offline.slots import implied_facts
+
+    chosen = extract("計画は自分たちで作ります", knowledge.programmes[ZE])
+    implied_facts("計画は自分たちで作ります", chosen)
+    assert chosen.changes["diagnosis_consulting"] is False
+    weighing = "自社で計画を作るか、コンサルを頼むか、まだ決めてない"
+    undecided = extract(weighing, knowledge.programmes[ZE])
+    implied_facts(weighing, undecided)
+    assert "diagnosis_consulting" not in undecided.changes

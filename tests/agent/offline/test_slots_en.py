@@ -129,3 +129,13 @@ def test_an_item_named_after_its_amount_labels_it(programmes: dict[str, Programm
 )
 def test_a_small_business_states_its_size(text: str) -> None:
     assert read(text).changes["is_sme"] is True
+
+
+def test_size_industry_and_a_budget_named_by_its_item(programmes: dict[str, Programme]) -> None:
+    saf = read("We're a big forwarding company shipping with SAF.", programmes["tokyo-saf-air-cargo"]).changes
+    assert saf["is_sme"] is False
+    cc = programmes["tokyo-carbon-credit-promotion"]
+    wholesaler = read("We're a wholesaler with 60 employees and 200 million yen of capital.", cc).changes
+    assert wholesaler["industry"] == "wholesale" and wholesaler["employees"] == 60
+    budget = read("Our promotion budget is 1.8 million yen. How much is the grant?", cc).changes
+    assert budget["costs"] == {"promotion": 1_800_000}
