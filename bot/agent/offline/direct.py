@@ -14,7 +14,8 @@ import logging
 import re
 from typing import cast
 
-from bot.agent.offline import english, english_info, info
+from bot.agent.offline import answers, english, english_info, info
+from bot.agent.offline.claims import claim_verdict
 from bot.agent.offline.info import APPLICANT_FACTS
 from bot.agent.offline.rulings import (
     CONVERSATIONAL,
@@ -56,6 +57,8 @@ NO_VERDICT_INTENTS = frozenset(
         "chatter",
     }
 )
+# Intents a question confirming a rate or a cap (「上限は2,500万円で合ってる？」) may read as.
+CLAIM_INTENTS = frozenset({"rate_cap", "general", "overview", "eligibility", "eligible_costs", "fact"})
 # Verdicts of the eligibility check that decide a question; ``depends`` only says what is missing.
 DECIDED = frozenset({"yes", "no"})
 # Intents a yes/no question about one cost item or the applicant reads as (「消費税も対象？」).
@@ -78,6 +81,12 @@ def direct_answer(
     """The first (intent, section) of the answer, led by its verdict where a source decides it.
     ``given``: the facts the message states; ``masked``: the message with programme names masked."""
     intent, section = first
+    costs_known = any(s.slots.get(k) for k in ("costs", "eligible_cost_yen"))
+    claimable = intent in CLAIM_INTENTS or (intent == "amount" and not costs_known)
+    if claimable and (verdict := claim_verdict(s, last_question(masked))) is not None:
+        # 「区分2の上限は2,500万円で合ってる？」: the categories' rates and caps decide it
+        table = english.rate_cap(s) if language == "en" else answers.rate_cap(s)
+        return "rate_cap", with_lead(table, verdict, language)
     if intent in NO_VERDICT_INTENTS:
         return first
     round_asked = round_state_question(s.message)  # 「第1回ってもう終わった？」

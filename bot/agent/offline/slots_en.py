@@ -150,7 +150,7 @@ def yen_mentions(text: str) -> list[tuple[int, int, int, str]]:
 
 
 def _clause_before(text: str, start: int) -> str:
-    before = text[max(0, start - 40) : start]
+    before = text[max(0, start - 60) : start]
     cuts = [m.end() for m in _CLAUSE.finditer(before)]
     return before[cuts[-1] :] if cuts else before
 
