@@ -148,15 +148,41 @@ def ruling_section(s: Situation, match: RulingMatch, language: Language = "ja") 
     if ruling.source is not None:
         cite(s.toolkit, [ruling.source])
         passage = quote(ruling.source.quote)
+    # 「出さなくてもいいんだよね？」 asks the ruling's question the other way round: the Japanese
+    # answer agrees or disagrees with the question as put (はい、出さなくていい／いいえ、必要です)
+    flipped = language == "ja" and negated(last_question(s.message)) != _negated_asks(ruling.asks)
     body = render(
-        "verdict.ruling",
+        "verdict.ruling_negated" if flipped else "verdict.ruling",
         lang=language,
         programme_name=english.name(s.programme) if language == "en" and s.programme else s.name,
         question=_asked(ruling.asks, language),
         statement=statement,
         passage=passage,
     )
-    return with_lead(Section(body), ruling.answer, language)
+    answer = ruling.answer
+    if flipped and answer in ("yes", "no"):
+        answer = "no" if answer == "yes" else "yes"
+    return with_lead(Section(body), answer, language)
+
+
+_NEGATED = re.compile(
+    r"[ぁ-ゖ](なくても|なくて|ないで)(いい|良い|よい|大丈夫|ok|平気|構わ|問題な)"
+    r"|[ぁ-ゖ](ない|ません|なかった)(ん(だ|です)?|の|です|んでしょう|でしょう)?(よね|か|かな|かね|の|ね)?[?？。!！]*$"
+)
+_POLITE_TAIL = re.compile(r"(ですか|でしょうか|ですよね|よね)[?？。]*$")
+
+
+def negated(question: str) -> bool:
+    """Whether a Japanese question is put negatively: 「出さなくてもいい？」「かからないの？」
+    「取らないんだよね？」 (a negation inside the sentence, 「中小企業じゃないけど申請できる？」, is not)."""
+    text = unicodedata.normalize("NFKC", question).strip().lower()
+    return bool(_NEGATED.search(text))
+
+
+def _negated_asks(asks: list[str]) -> bool:
+    """Whether the ruling's Japanese asks are mostly put negatively (「診断を受けなくても申請できる？」)."""
+    japanese = [a for a in asks if not a.isascii()]
+    return sum(negated(a) for a in japanese) * 2 > len(japanese)
 
 
 def _asked(asks: list[str], language: Language) -> str:

@@ -12,6 +12,7 @@ from bot.agent.offline.verdicts import (
     asks_status,
     is_yes_no,
     last_question,
+    negated,
     round_state_question,
     round_state_verdict,
 )
@@ -217,3 +218,28 @@ def test_a_word_close_to_the_documents_own_is_not_called_unmentioned(dialogue: M
     # 冷蔵庫 is not in the document, but 冷凍冷蔵設備 is
     reply = dialogue().say("ゼロエミ省エネで業務用冷蔵庫の入れ替えも対象になる？")
     assert "記載がありません" not in reply.answer
+
+
+@pytest.mark.parametrize(
+    ("question", "expected"),
+    [
+        ("報告書は提出しなくても大丈夫ですよね？", True),
+        ("手数料はかからないの？", True),
+        ("大企業は対象にならないですか？", True),
+        ("報告書の提出は必要ですか？", False),
+        ("大企業じゃないけど申請できる？", False),  # a negation inside the sentence
+        ("診断を受けなくても申請できますか", False),  # «without X», not a negative question
+        ("削減量が少ないけど対象？", False),
+    ],
+)
+def test_a_question_put_negatively_is_recognised(question: str, expected: bool) -> None:
+    assert negated(question) is expected
+
+
+def test_a_negative_question_gets_the_japanese_answer_to_it(dialogue: MakeDialogue) -> None:
+    # the document requires the report: 「出さなくてもいい？」 → いいえ, 「必要？」 → はい
+    put_negatively = dialogue().say("ゼロエミは温対報告書を提出しなくても大丈夫ですよね？")
+    assert put_negatively.answer.split("\n\n")[1] == "**いいえ。**"
+    assert "要件" in put_negatively.answer
+    put_positively = dialogue().say("ゼロエミは温対報告書の提出が要りますか？")
+    assert put_positively.answer.split("\n\n")[1] == "**はい。**"
