@@ -153,6 +153,27 @@ def _has(text: str, phrases: Sequence[str]) -> list[str]:
     return [p for p in phrases if normalise(p).lower() in text]
 
 
+_NEGATED_AFTER = re.compile(r"^.{0,6}?(ではない|ではありません|じゃない|ではなく|ていません|ていない)")
+_NEGATED_BEFORE = re.compile(r"\b(not|no longer|isn't|aren't|wasn't|never)\s+(\w+\s+)?$")
+
+
+def _affirmed(text: str, phrases: Sequence[str]) -> list[str]:
+    """The phrases that occur at least once not negated (「現在募集中の制度ではない」, «is not
+    accepting» do not call anything open)."""
+    found = []
+    for phrase in phrases:
+        needle = normalise(phrase).lower()
+        for match in re.finditer(re.escape(needle), text):
+            after, before = (
+                text[match.end() : match.end() + 12],
+                text[max(0, match.start() - 20) : match.start()],
+            )
+            if not _NEGATED_AFTER.search(after) and not _NEGATED_BEFORE.search(before):
+                found.append(phrase)
+                break
+    return found
+
+
 class VerdictCheck:
     """The answer states the expected verdict (and not another one) up front."""
 
@@ -205,7 +226,7 @@ class StatusCheck:
     def judge(self, expected: Mapping[str, WindowState], text: str) -> Check:
         body = normalise(body_text(text)).lower()
         missing = sorted({state for state in expected.values() if not _has(body, STATUS[state])})
-        claims_open = "open" not in expected.values() and _has(body, STATUS["open"])
+        claims_open = "open" not in expected.values() and _affirmed(body, STATUS["open"])
         reasons = [f"no {state} wording" for state in missing]
         if claims_open:
             reasons.append(f"calls something open: {claims_open}")

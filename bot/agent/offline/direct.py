@@ -128,9 +128,11 @@ def direct_answer(
         return "ruling", ruling_section(s, match, language)
     if decided:  # the applicant's own facts decide it (「大企業でも申請できる？」)
         return intent, with_lead(section, cast(Verdict, section.verdict), language)
-    if match is not None and match.unknown and not _near_the_vocabulary(match.unknown, s):
-        # 「中古の設備も対象？」: the question turns on a word the document never uses
-        return intent, not_mentioned(section, match.unknown, language)
+    unknown = tuple(w for w in match.unknown if w in question) if match is not None else ()
+    if unknown and not _near_the_vocabulary(unknown, s):
+        # 「中古の設備も対象？」: the question itself turns on a word the document never uses (the
+        # words that describe the applicant before it, 「歯科クリニックです」, are not the question)
+        return intent, not_mentioned(section, unknown, language)
     if intent == "eligibility" and section.verdict:  # what is still missing
         return intent, with_lead(section, cast(Verdict, section.verdict), language)
     return first

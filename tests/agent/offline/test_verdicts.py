@@ -243,3 +243,11 @@ def test_a_negative_question_gets_the_japanese_answer_to_it(dialogue: MakeDialog
     assert "要件" in put_negatively.answer
     put_positively = dialogue().say("ゼロエミは温対報告書の提出が要りますか？")
     assert put_positively.answer.split("\n\n")[1] == "**はい。**"
+
+
+def test_words_describing_the_applicant_are_not_taken_for_the_question(dialogue: MakeDialogue) -> None:
+    # 「歯科」 is not in the document, but it describes the applicant, not what is asked
+    reply = dialogue().say(
+        "都内で歯科医院を経営する医療法人です。照明をLEDにしたいのですが、ゼロエミは使えますか？"
+    )
+    assert "記載がありません" not in reply.answer
