@@ -96,7 +96,13 @@ BOOL_RULES_EN: dict[str, tuple[str, str]] = {
         r"offset[^.;]{0,40}(branding|promot|marketing)|(branding|promot|marketing)[^.;]{0,40}offset",
     ),
     "freight_forwarder": (r"not a (freight )?forwarder|\bshipper\b", r"(freight )?forwarder"),
-    "uses_saf_air_cargo": (r"(not|n't) (use|using)[^.,;]{0,10}saf", r"\bsaf\b"),
+    "uses_saf_air_cargo": (
+        r"(not|n't) (use|using)[^.,;]{0,10}saf",
+        r"\b(us(e|es|ed|ing)|fly|flying|ship(ping)?|fuel(led|ed)?|carry|carried|buy|bought) "
+        r"([a-z-]+ ){0,3}saf\b"
+        r"|\bsaf\b[a-z' ]{0,24}\b(fuel(l)?ed|used|shipped|carried|bought)\b"
+        r"|(%|share|portion) of (the |our )?saf\b",
+    ),
     "other_subsidy_same_project": (
         rf"{_NEG}[^.,;]{{0,20}}(other|another) (grant|subsid)",
         r"(other|another) (grant|subsid)",

@@ -71,7 +71,7 @@ def is_yes_no(message: str, language: Language) -> bool:
 _NOW = re.compile(r"(今|いま|現在|まだ|もう|今から|いまから|これから|今年度|今期)")
 _APPLYING = re.compile(r"申請|応募|申し?込|受付|募集|出せ")
 _NOW_EN = re.compile(r"\b(now|still|currently|yet|at the moment|today|this year)\b")
-_APPLYING_EN = re.compile(r"\b(apply|open|accept\w*|submit)\b")
+_APPLYING_EN = re.compile(r"\b(apply|applications?|open|accept\w*|submit|taking|receiving)\b")
 
 
 def asks_status(message: str) -> bool:

@@ -109,3 +109,13 @@ def test_discovery_and_registration_questions_in_english(dialogue: MakeDialogue)
         "We're a chamber of commerce. How do we register our carbon neutral action plan with METI?"
     )
     assert "how to apply" in how.answer.splitlines()[0]
+
+
+def test_naming_saf_is_not_a_fact_and_a_when_question_gets_the_windows(dialogue: MakeDialogue) -> None:
+    reply = dialogue(dt.date(2025, 5, 25)).say("We missed the first SAF round. When does the next one open?")
+    assert "16 June 2025" in reply.answer.split("\n\n")[1]
+
+
+def test_still_taking_applications_is_answered_from_the_status(dialogue: MakeDialogue) -> None:
+    reply = dialogue(dt.date(2025, 9, 15)).say("Is the SAF air cargo subsidy still receiving applications?")
+    assert reply.answer.split("\n\n")[1] == "**No.**"
