@@ -240,7 +240,7 @@ class LanguageCheck:
     name = "language"
 
     def evaluate(self, case: Case, turn: Turn, answer: Answer, context: EvalContext) -> list[Check]:
-        return [self.judge(case.lang, answer.answer)]
+        return [self.judge(turn.expect.lang or case.lang, answer.answer)]
 
     def judge(self, lang: str, text: str) -> Check:
         body = body_text(text)

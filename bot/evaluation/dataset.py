@@ -128,6 +128,7 @@ class Expect(_Strict):
     refusal: bool = False
     verdict: Verdict | None = None
     status: dict[str, WindowState] = {}
+    lang: Language | None = None  # the turn's answer language, when not the case's («English please»)
 
     @model_validator(mode="after")
     def _consistent(self, info: ValidationInfo) -> Expect:

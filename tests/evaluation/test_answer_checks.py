@@ -111,3 +111,10 @@ def test_body_drops_quotes_and_the_source_list() -> None:
     answer = "本文です。\n\n> 引用\n\n続き。" + SOURCES
     assert body_text(answer) == "本文です。\n\n\n続き。"
     assert lead("## 見出し\n\n- **はい。** 対象です。") == "はい。"
+
+
+def test_a_turn_may_expect_another_language_than_its_case() -> None:
+    from bot.evaluation.answer_checks import LanguageCheck
+
+    assert LanguageCheck().judge("en", "The SME cap is ¥2,400,000.").passed
+    assert not LanguageCheck().judge("en", "中小企業の上限は240万円です。").passed

@@ -23,7 +23,7 @@ from bot.agent.offline.clarify import clarify
 from bot.agent.offline.detect import Detection, detect, mask_programmes, normalise
 from bot.agent.offline.direct import direct_answer
 from bot.agent.offline.editions import named_editions
-from bot.agent.offline.language import turn_language
+from bot.agent.offline.language import only_asks_for_a_language, turn_language
 from bot.agent.offline.memory import update_slots
 from bot.agent.offline.policy import COST_SLOTS, condition_facts, named_category, prune
 from bot.agent.offline.render import bullets, join_sections, render, sources_block
@@ -168,6 +168,9 @@ class _Turn:
         answered: bool,
     ) -> _Plan:
         intents: list[str] = list(det.intents)
+        if only_asks_for_a_language(self.ctx.message) and self.slots.get("previous_intent") and pid:
+            # 「さっきのやつ、English please」: the last answer again, in the language asked for
+            return _Plan([str(self.slots["previous_intent"])], self.programmes[pid])
         if det.elsewhere:
             self.uncovered = det.elsewhere_topic or ""
             self.uncovered_region = det.elsewhere_region

@@ -32,8 +32,41 @@ _CJK = re.compile(r"[\u3040-\u30ff\u3400-\u9fff々〆ー]")
 _LATIN = re.compile(r"[A-Za-z]")
 
 
+_ASK_ENGLISH = re.compile(r"english,? please|in english|英語(で|に|版|の)|英訳", re.IGNORECASE)
+_ASK_JAPANESE = re.compile(r"日本語(で|に|版)|in japanese|japanese,? please", re.IGNORECASE)
+_REQUEST_FILLER = re.compile(
+    r"さっき|今の|いまの|前の|説明|回答|答え|内容|やつ|それ|これ|もう一度|もらえ|ください|下さい|お願い|"
+    r"頂け|いただけ|して|ます|です|ますか|できる|でき|書いて|言って|please|can|could|you|answer|reply|"
+    r"say|that|again|give|me|it|the|same|[のをもでにはか]|[\W_]",
+    re.IGNORECASE,
+)
+
+
+def requested_language(text: str) -> Language | None:
+    """The language the message asks the answers to be in (「英語でお願い」, "in Japanese please")."""
+    norm = _INSTRUCTION.sub(" ", unicodedata.normalize("NFKC", text))  # not from an injected order
+    if _ASK_ENGLISH.search(norm):
+        return "en"
+    if _ASK_JAPANESE.search(norm):
+        return "ja"
+    return None
+
+
+def only_asks_for_a_language(text: str) -> bool:
+    """Whether the message does nothing but ask for the last answer in another language
+    (「さっきのやつ、English please」「今の説明、英語でもらえる？」)."""
+    norm = unicodedata.normalize("NFKC", text)
+    if requested_language(norm) is None:
+        return False
+    rest = _REQUEST_FILLER.sub("", _ASK_JAPANESE.sub("", _ASK_ENGLISH.sub("", norm)))
+    return len(rest) <= 2
+
+
 def turn_language(text: str, programmes: Mapping[str, Programme], previous: object = None) -> Language:
     """``en`` or ``ja`` for this turn (see the module docstring); ``previous``: the session's."""
+    requested = requested_language(text)
+    if requested is not None:
+        return requested
     kept: Language = "en" if previous == "en" else "ja"
     masked = unicodedata.normalize("NFKC", text)
     names = {n for p in programmes.values() for n in (p.name.value, *p.aliases) if n}

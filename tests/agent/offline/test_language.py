@@ -2,14 +2,20 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from programme_ids import ZE
 
-from bot.agent.offline.language import english_intents, turn_language
+from bot.agent.offline.language import english_intents, only_asks_for_a_language, turn_language
 from bot.config import PROJECT_ROOT
 from bot.knowledge.loader import load_knowledge
 from bot.knowledge.models import Programme
+
+from .support import Dialogue
+
+MakeDialogue = Callable[..., Dialogue]
 
 
 @pytest.fixture(scope="module")
@@ -73,3 +79,26 @@ def test_a_japanese_message_switches_back(programmes: dict[str, Programme]) -> N
 )
 def test_english_rules(message: str, intents: list[str]) -> None:
     assert english_intents(message) == intents
+
+
+def test_asking_for_the_last_answer_in_english_repeats_it_in_english(dialogue: MakeDialogue) -> None:
+    chat = dialogue()
+    chat.say("ゼロエミ省エネの問い合わせ先を教えて")
+    again = chat.say("今の回答、英語でお願いできますか？")
+    assert again.lang == "en" and again.programmes == [ZE]
+    assert "03-5990-5089" in again.answer and "Enquiries" in again.answer
+    back = chat.say("Japanese please")
+    assert back.lang == "ja" and "03-5990-5089" in back.answer
+
+
+@pytest.mark.parametrize(
+    ("message", "only"),
+    [
+        ("さっきのやつ、English please", True),
+        ("Can you give me that in English?", True),
+        ("英語で、SAFの締切も教えて", False),  # a new question, answered in English
+        ("英語の資料はありますか？", False),
+    ],
+)
+def test_a_request_for_another_language_alone_is_told_from_a_question(message: str, only: bool) -> None:
+    assert only_asks_for_a_language(message) is only
