@@ -53,6 +53,14 @@ def knowledge() -> KnowledgeBase:
         (CC, "東京の会社です", {"located_in_tokyo": True}),
         (CC, "大阪本社で都内に事務所はないです", {"located_in_tokyo": False}),
         (ZE, "横浜（神奈川県）の工場です", {"located_in_tokyo": False}),
+        (CC, "名古屋の部品メーカーで、東京には支店も事務所もないです", {"located_in_tokyo": False}),
+        (CC, "本社は埼玉だけど東京にも営業所があります", {"located_in_tokyo": True}),
+        (CC, "東京にも事務所があります", {"located_in_tokyo": True}),
+        (
+            CC,
+            "買ったクレジットで相殺して、カーボンニュートラルな展示会としてPRします",
+            {"offset_branding_project": True},
+        ),
         # other yes/no facts
         (ZE, "温対報告書も出します", {"submits_warming_report": True}),
         (SAF, "都内の貨物代理店です", {"freight_forwarder": True, "located_in_tokyo": True}),
