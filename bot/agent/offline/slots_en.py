@@ -109,7 +109,7 @@ BOOL_RULES_EN: dict[str, tuple[str, str]] = {
     ),
     "tax_arrears": (
         rf"{_NEG}[^.,;]{{0,20}}(tax arrears|unpaid tax|overdue tax)",
-        r"tax arrears|unpaid tax|overdue tax",
+        r"tax arrears|unpaid tax|overdue tax|(still )?owe[sd]?\b[^.;]{0,60}\btax|behind on [^.;]{0,20}tax",
     ),
     "support_institution": (
         r"not a support (institution|organisation|organization)",

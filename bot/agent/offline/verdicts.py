@@ -75,8 +75,9 @@ _APPLYING_EN = re.compile(r"\b(apply|applications?|open|accept\w*|submit|taking|
 
 
 def asks_status(message: str) -> bool:
-    """Whether the question is about applying now (「今申請できる？」「まだ応募できる？」)."""
-    text = unicodedata.normalize("NFKC", message).lower()
+    """Whether the question is about applying now (「今申請できる？」「まだ応募できる？」); read in the
+    asking sentence («We still owe tax. Can we apply?» is not)."""
+    text = unicodedata.normalize("NFKC", last_question(message)).lower()
     return bool(
         (_NOW.search(text) and _APPLYING.search(text)) or (_NOW_EN.search(text) and _APPLYING_EN.search(text))
     )

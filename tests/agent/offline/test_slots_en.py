@@ -139,3 +139,8 @@ def test_size_industry_and_a_budget_named_by_its_item(programmes: dict[str, Prog
     assert wholesaler["industry"] == "wholesale" and wholesaler["employees"] == 60
     budget = read("Our promotion budget is 1.8 million yen. How much is the grant?", cc).changes
     assert budget["costs"] == {"promotion": 1_800_000}
+
+
+def test_owing_tax_is_tax_arrears(programmes: dict[str, Programme]) -> None:
+    saf = programmes["tokyo-saf-air-cargo"]
+    assert read("We still owe last year's corporate inhabitant tax.", saf).changes["tax_arrears"] is True

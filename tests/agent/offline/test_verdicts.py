@@ -50,6 +50,7 @@ def test_the_question_is_the_last_asking_sentence() -> None:
     assert last_question("中小企業です。都内にあります。対象になりますか？ よろしく") == "対象になりますか?"
     assert asks_status("今でも応募できますか？") and asks_status("Is it still open now?")
     assert not asks_status("応募できますか？")
+    assert not asks_status("We still owe last year's tax. Can we apply?")  # «still» is not about applying
 
 
 def test_applying_now_is_answered_from_the_status(dialogue: MakeDialogue) -> None:
