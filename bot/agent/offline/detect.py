@@ -281,7 +281,10 @@ def detect_programmes(programmes: Mapping[str, Programme], text: str) -> tuple[l
         first[pid] = min([p for p in positions if p >= 0] or [0])
     # A weak word alone (「クレジット」) does not name a programme when a stronger one is present.
     strong = [pid for pid, score in scores.items() if score >= KEYWORD_WEIGHT]
-    ranked = sorted(strong or list(scores), key=lambda pid: (-scores[pid], first.get(pid, 0), pid))
+    # A programme the message names comes before one whose topic words it only uses (「ゼロエミの助成
+    # で、オフセットした商品のPR費用も出る？」 asks about ゼロエミ).
+    pool = set(strong or scores) | set(named)
+    ranked = sorted(pool, key=lambda pid: (pid not in named, -scores[pid], first.get(pid, 0), pid))
     return ranked, named
 
 

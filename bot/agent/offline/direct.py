@@ -70,6 +70,10 @@ COST_VERDICT_INTENTS = frozenset({"eligible_costs", "eligibility", "general", "o
 MEASURES = frozenset(
     {"yen", "rate", "percent", "tonnes", "duration", "round", "date", "month_day", "year_month"}
 )
+# A question whether something pays money (asked of a programme that is not a grant).
+_MONEY = re.compile(
+    r"お金|補助金|助成金|補助|助成|給付|支給|(?<![a-z])(grant|subsid|money|funding|paid|pay)", re.IGNORECASE
+)
 # 「電子じゃなくて郵送でもいける？」 asks about 郵送: the alternative it sets aside is not the question.
 _NOT_ASKED = re.compile(r"[^、。？?!！\s]{1,12}(じゃなくて|じゃなく|ではなくて|ではなく|でなく|以外で)")
 # 「60日以内でOK？」: a question about figures is for the calculators and facts
@@ -89,6 +93,10 @@ def direct_answer(
         return "rate_cap", with_lead(table, verdict, language)
     if intent in NO_VERDICT_INTENTS:
         return first
+    if s.programme is not None and s.programme.kind != "grant" and _MONEY.search(last_question(masked)):
+        # 「アクションプランを作ったら補助金は出る？」: what the thing is, and that it pays nothing
+        plan = english.not_a_grant(s) if language == "en" else answers.not_a_grant(s)
+        return "overview", with_lead(plan, "no", language)
     round_asked = round_state_question(s.message)  # 「第1回ってもう終わった？」
     if round_asked is not None:
         windows = sorted(s.toolkit.application_status(s.pid).windows, key=lambda w: w.start)

@@ -244,7 +244,7 @@ class RulingIndex:
         nouns = content_words(text, nouns_only=True)
         # A kanji word the documents never use (「中古」「下限」「満額」) is a question they do not
         # answer; katakana words are as often chatter (「アリ」「クリア」) and are not counted.
-        unread = nouns - table.vocabulary - CONVERSATIONAL - GENERIC
+        unread = {w for w in nouns - table.vocabulary - CONVERSATIONAL - GENERIC if len(w) > 1}
         unknown = tuple(sorted(w for w in unread if _KANJI.search(w)))
         asked = english_words(text) if language(text) == "en" else nouns
         specific = bool((asked - table.names - GENERIC) & table.words[first])

@@ -121,3 +121,15 @@ def test_a_named_programme_is_not_elsewhere(knowledge: KnowledgeBase) -> None:
     detection = detect(knowledge.programmes, "横浜（神奈川県）の工場ですが、ゼロエミの省エネ補助は使えますか")
     assert not detection.elsewhere
     assert detection.programmes[0] == ZE
+
+
+def test_a_named_programme_comes_before_topic_words_of_another() -> None:
+    from bot.agent.offline.detect import detect_programmes
+    from bot.config import PROJECT_ROOT
+    from bot.knowledge.loader import load_knowledge
+
+    programmes = load_knowledge(PROJECT_ROOT / "knowledge").programmes
+    ranked, named = detect_programmes(
+        programmes, "カーボンクレジット活用促進事業で、省エネ設備の空調・LED照明・ボイラー更新の費用も対象？"
+    )
+    assert named == ["tokyo-carbon-credit-promotion"] and ranked[0] == "tokyo-carbon-credit-promotion"

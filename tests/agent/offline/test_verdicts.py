@@ -252,3 +252,9 @@ def test_words_describing_the_applicant_are_not_taken_for_the_question(dialogue:
         "都内で歯科医院を経営する医療法人です。照明をLEDにしたいのですが、ゼロエミは使えますか？"
     )
     assert "記載がありません" not in reply.answer
+
+
+def test_a_non_grant_asked_whether_it_pays_says_no(dialogue: MakeDialogue) -> None:
+    # 「者」 (one kanji) is not a word the document fails to use
+    reply = dialogue().say("商工会議所の者ですが、CNアクションプランを策定したら補助金は出ますか？")
+    assert reply.answer.split("\n\n")[1] == "**いいえ。**"
